@@ -1,0 +1,197 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+/**
+ * Every setting of the platform, with its default, its flag and its environment variable.
+ * This table is the documentation: `concat serve --help` prints it and the README copies it.
+ * Flags win over environment variables, which win over defaults.
+ */
+export interface Config {
+  /** TCP port the HTTPS (or, behind a proxy, HTTP) server listens on. */
+  port: number;
+  /** Address to bind. `localhost` binds every loopback address; `0.0.0.0` or `::` to expose it. */
+  host: string;
+  /** Where the embedded database, the generated certificate, the mail outbox and demo.json live. */
+  dataDir: string;
+  /** `sqlite:<file>` (embedded) or `postgres://user:pass@host:port/db` (shared, several processes). */
+  databaseUrl: string;
+  /** Public base URL of the platform host (portal, console). Instances on path prefixes follow it. */
+  publicUrl: URL;
+  /** PEM certificate and key files; when both are unset a self-signed pair is made in dataDir. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** TLS is terminated upstream: serve plain HTTP, and only to the trusted proxies. */
+  behindProxy: boolean;
+  /** Addresses or CIDR ranges whose X-Forwarded-* headers are believed. Required behind a proxy. */
+  trustedProxies: string[];
+  /** `smtp://user:pass@host:port` or `smtps://…`; unset writes mail to the outbox in dataDir. */
+  smtpUrl: string | null;
+  /** Sender address of every email the platform sends. */
+  mailFrom: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+  /** pino log level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface SettingSpec {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  /** Shown in help and the README; the real default is computed in `resolveConfig`. */
+  defaultText: string;
+  doc: string;
+  /** A flag that takes no value. */
+  boolean?: boolean;
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'port', flag: 'port', env: 'PORT', defaultText: '8443', doc: 'TCP port to listen on' },
+  { key: 'host', flag: 'host', env: 'HOST', defaultText: 'localhost', doc: 'address to bind (0.0.0.0 or :: to expose)' },
+  { key: 'dataDir', flag: 'data-dir', env: 'CONCAT_DATA_DIR', defaultText: './data', doc: 'data directory (SQLite file, certificate, mail outbox, demo.json)' },
+  { key: 'databaseUrl', flag: 'database-url', env: 'DATABASE_URL', defaultText: 'sqlite:<data dir>/concat.sqlite', doc: 'database: sqlite:<file> or postgres://…' },
+  { key: 'publicUrl', flag: 'public-url', env: 'CONCAT_PUBLIC_URL', defaultText: 'https://localhost:<port>', doc: 'public base URL of the platform host; demo instances live under <public url>/o/<slug>' },
+  { key: 'tlsCertFile', flag: 'cert', env: 'CONCAT_TLS_CERT', defaultText: '(self-signed in data dir)', doc: 'PEM certificate (chain) file' },
+  { key: 'tlsKeyFile', flag: 'key', env: 'CONCAT_TLS_KEY', defaultText: '(self-signed in data dir)', doc: 'PEM private key file' },
+  { key: 'behindProxy', flag: 'behind-proxy', env: 'CONCAT_BEHIND_PROXY', defaultText: 'false', doc: 'TLS is terminated by a proxy: serve HTTP to trusted proxies only', boolean: true },
+  { key: 'trustedProxies', flag: 'trusted-proxies', env: 'CONCAT_TRUSTED_PROXIES', defaultText: '(none)', doc: 'comma-separated proxy addresses or CIDRs whose X-Forwarded-* headers are trusted' },
+  { key: 'smtpUrl', flag: 'smtp-url', env: 'SMTP_URL', defaultText: '(file outbox)', doc: 'smtp://user:pass@host:port or smtps://…; unset writes mail to <data dir>/outbox' },
+  { key: 'mailFrom', flag: 'mail-from', env: 'CONCAT_MAIL_FROM', defaultText: 'ConCat Platform <no-reply@localhost>', doc: 'sender of platform email' },
+  { key: 'bodyLimit', flag: 'body-limit', env: 'CONCAT_BODY_LIMIT', defaultText: '1048576', doc: 'largest accepted request body, in bytes' },
+  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', defaultText: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export type RawSettings = Partial<Record<keyof Config, string | boolean>>;
+
+/** Reads the settings named in SETTINGS from an environment (flags are merged by the caller). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  const raw: RawSettings = {};
+  for (const spec of SETTINGS) {
+    const value = env[spec.env];
+    if (value !== undefined && value !== '') raw[spec.key] = value;
+  }
+  return raw;
+}
+
+/** Turns raw strings into a checked Config, or throws a ConfigError with a one-line reason. */
+export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
+  const text = (key: keyof Config): string | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    return typeof value === 'boolean' ? String(value) : value;
+  };
+
+  const port = parseInteger(text('port') ?? '8443', 'port', 1, 65535);
+  const dataDir = path.resolve(cwd, text('dataDir') ?? './data');
+  const databaseUrl = parseDatabaseUrl(text('databaseUrl') ?? `sqlite:${path.join(dataDir, 'concat.sqlite')}`, cwd);
+  const publicUrl = parsePublicUrl(text('publicUrl') ?? `https://localhost:${port}`);
+  const tlsCertFile = text('tlsCertFile') ?? null;
+  const tlsKeyFile = text('tlsKeyFile') ?? null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+    throw new ConfigError('--cert and --key (CONCAT_TLS_CERT, CONCAT_TLS_KEY) must be given together');
+  }
+  const behindProxy = parseBoolean(text('behindProxy') ?? 'false', 'behind-proxy');
+  const trustedProxies = (text('trustedProxies') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const entry of trustedProxies) checkProxyEntry(entry);
+  if (behindProxy && trustedProxies.length === 0) {
+    throw new ConfigError('--behind-proxy needs --trusted-proxies (CONCAT_TRUSTED_PROXIES): the addresses of the TLS-terminating proxies');
+  }
+  if (behindProxy && tlsCertFile !== null) {
+    throw new ConfigError('--behind-proxy serves plain HTTP to the proxy; do not also give --cert/--key');
+  }
+  const smtpUrl = text('smtpUrl') ?? null;
+  if (smtpUrl !== null) parseSmtpUrl(smtpUrl);
+  const logLevel = text('logLevel') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
+  return {
+    port,
+    host: text('host') ?? 'localhost',
+    dataDir,
+    databaseUrl,
+    publicUrl,
+    tlsCertFile: tlsCertFile === null ? null : path.resolve(cwd, tlsCertFile),
+    tlsKeyFile: tlsKeyFile === null ? null : path.resolve(cwd, tlsKeyFile),
+    behindProxy,
+    trustedProxies,
+    smtpUrl,
+    mailFrom: text('mailFrom') ?? 'ConCat Platform <no-reply@localhost>',
+    bodyLimit: parseInteger(text('bodyLimit') ?? '1048576', 'body-limit', 1024, 100 * 1024 * 1024),
+    logLevel,
+  };
+}
+
+function parseInteger(value: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function parseBoolean(value: string, name: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+function parseDatabaseUrl(value: string, cwd: string): string {
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError(`database-url is not a valid postgres:// URL`);
+    }
+    return value;
+  }
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError('database-url sqlite: needs a file path, e.g. sqlite:./data/concat.sqlite');
+    return `sqlite:${file === ':memory:' ? file : path.resolve(cwd, file)}`;
+  }
+  throw new ConfigError(`database-url must start with sqlite: or postgres://, got "${value.split(':')[0] ?? value}:…"`);
+}
+
+function parsePublicUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`public-url is not a URL: "${value}"`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(`public-url must be https://, got "${value}"`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError('public-url must not carry a query, fragment or credentials');
+  }
+  // A trailing slash would make every derived URL ambiguous ("…//o/demo").
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+function checkProxyEntry(entry: string): void {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  const maxBits = family === 6 ? 128 : 32;
+  const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+  if (family === 0 || !bitsOk || extra !== undefined) {
+    throw new ConfigError(`trusted-proxies entry "${entry}" is not an IP address or CIDR range`);
+  }
+}
+
+export function parseSmtpUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('smtp-url is not a URL (smtp://user:pass@host:port)');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('smtp-url must start with smtp:// or smtps://');
+  }
+  return url;
+}
