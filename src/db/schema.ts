@@ -1,19 +1,60 @@
 import type { Generated } from 'kysely';
 
 /**
- * The tables as Kysely sees them. Timestamps are ISO-8601 UTC text; booleans are 0/1 integers;
- * JSON columns are text. Keep in step with migrations/.
+ * The tables as Kysely sees them. Timestamps are ISO-8601 UTC text; dates ('YYYY-MM-DD') are text;
+ * booleans are 0/1 integers; JSON columns are text. Keep in step with migrations/.
+ *
+ * Instance tables all carry org_id, and every reference between two of them is a composite
+ * (org_id, x_id) foreign key, so a row can never point into another instance.
  */
 export interface Schema {
   orgs: OrgsTable;
   org_base_urls: OrgBaseUrlsTable;
+
+  conventions: ConventionsTable;
+  users: UsersTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  user_roles: UserRolesTable;
+  products: ProductsTable;
+  flags: FlagsTable;
+  badge_arts: BadgeArtsTable;
+  option_definitions: OptionDefinitionsTable;
+  registrations: RegistrationsTable;
+  registration_flags: RegistrationFlagsTable;
+  departments: DepartmentsTable;
+  department_leads: DepartmentLeadsTable;
+  volunteers: VolunteersTable;
+  volunteer_contact_methods: VolunteerContactMethodsTable;
+  volunteer_departments: VolunteerDepartmentsTable;
+  dealers: DealersTable;
+  dealer_areas: DealerAreasTable;
+  dealer_applications: DealerApplicationsTable;
+  dealer_application_request_types: DealerApplicationRequestTypesTable;
+
+  operators: OperatorsTable;
+  developers: DevelopersTable;
+  invitations: InvitationsTable;
+  apps: AppsTable;
+  app_secrets: AppSecretsTable;
+  integrations: IntegrationsTable;
+  audit_log: AuditLogTable;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tenancy
 
 export interface OrgsTable {
   id: Generated<number>;
   slug: string;
   name: string;
   created_at: string;
+  /**
+   * A random UUID naming the organization outside this platform: the `organizationId` of the
+   * `user-updated` webhook. Required on insert; the column's '' default only exists because
+   * SQLite cannot add a NOT NULL column without one.
+   */
+  uuid: string;
 }
 
 export interface OrgBaseUrlsTable {
@@ -24,4 +65,419 @@ export interface OrgBaseUrlsTable {
   /** '' or a prefix such as '/o/demo' (leading slash, no trailing slash). */
   path_prefix: string;
   is_primary: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instance data
+
+export interface ConventionsTable {
+  id: Generated<number>;
+  org_id: number;
+  name: string;
+  slug: string;
+  /** 'YYYY-MM-DD' */
+  starts_on: string;
+  /** 'YYYY-MM-DD' */
+  ends_on: string;
+  /** At most one convention per org is current (partial unique index). */
+  is_current: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  org_id: number;
+  username: string;
+  /** Lower-cased username; unique per org. */
+  username_normalized: string;
+  /** Legal first name. */
+  first_name: string;
+  /** Legal last name. */
+  last_name: string;
+  preferred_name: string | null;
+  email: string;
+  /** Lower-cased email; unique per org. */
+  email_normalized: string;
+  email_verified: number;
+  /** E.164, e.g. '+15555550123'. */
+  phone: string | null;
+  /** The address fields are null when the instance does not require PII to register. */
+  address_line1: string | null;
+  address_line2: string | null;
+  address_city: string | null;
+  address_state: string | null;
+  address_zipcode: string | null;
+  /** ISO 3166-1 alpha-2. */
+  address_country: string | null;
+  /** 'YYYY-MM-DD' */
+  born_at: string | null;
+  identity_verified: number;
+  newsletter: number;
+  profile_picture_url: string | null;
+  /** argon2id PHC string; null for a user who cannot log in with a password. */
+  password_hash: string | null;
+  /** JSON object: service name → account identifier, e.g. {"twitter":"@kit"}. */
+  social_links: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  org_id: number;
+  /** Unique per org. */
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolePermissionsTable {
+  org_id: number;
+  role_id: number;
+  /** A name from src/instance/permissions.ts. */
+  permission: string;
+}
+
+export type RoleScope = 'convention' | 'global';
+
+export interface UserRolesTable {
+  id: Generated<number>;
+  org_id: number;
+  user_id: number;
+  role_id: number;
+  scope: RoleScope;
+  /** The convention a 'convention' assignment is for; null for 'global'. */
+  convention_id: number | null;
+  /** 'global', or the convention id as text: makes (user, role, scope) unique without relying on NULL. */
+  scope_key: string;
+  created_at: string;
+}
+
+export type ProductKind = 'registration' | 'dealer_table' | 'dealer_addon';
+
+export interface ProductsTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  kind: ProductKind;
+  /** Short machine-ish name ('largetable'); unique per convention. */
+  name: string;
+  /** What users see ('Large Table'), when it differs from name. */
+  display_name: string | null;
+  price_cents: number;
+  sort_order: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FlagsTable {
+  id: Generated<number>;
+  org_id: number;
+  /** Unique per org, e.g. 'fursuits'. */
+  short_name: string;
+  name: string;
+  created_at: string;
+}
+
+/** The badge artwork a registration chose: `badgeArtId` of the `registration-updated` webhook. */
+export interface BadgeArtsTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  name: string;
+  image_url: string | null;
+  created_at: string;
+}
+
+export type OptionTarget = 'registration' | 'volunteer' | 'dealer' | 'dealer_application';
+export type OptionType = 'select' | 'multi' | 'text' | 'number' | 'phone' | 'address';
+
+/** A question an event asks on a form; answers live in the option_values JSON of the target row. */
+export interface OptionDefinitionsTable {
+  id: Generated<number>;
+  org_id: number;
+  /** Null for dealer-profile questions: dealer profiles belong to the org, not to one convention. */
+  convention_id: number | null;
+  target: OptionTarget;
+  name: string;
+  type: OptionType;
+  /** JSON array of strings: the choices of a 'select' or 'multi' option; [] otherwise. */
+  choices: string;
+  required: number;
+  /** Bounds of a 'number' option. */
+  min_value: number | null;
+  max_value: number | null;
+  /** Longest accepted answer of a 'text' option. */
+  max_length: number | null;
+  sort_order: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type RegistrationStatus = 'paid' | 'unpaid' | 'cancelled' | 'refunded';
+
+export interface RegistrationsTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  user_id: number;
+  /** The badge level bought or intended (kind 'registration'): the webhook's `attendanceTypeId`. */
+  product_id: number;
+  badge_name: string;
+  status: RegistrationStatus;
+  badge_art_id: number | null;
+  /**
+   * JSON object keyed by option definition id (as text): a number, a string, or an array of
+   * strings ('multi', and 'address' as its lines).
+   */
+  option_values: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RegistrationFlagsTable {
+  org_id: number;
+  registration_id: number;
+  flag_id: number;
+}
+
+export interface DepartmentsTable {
+  id: Generated<number>;
+  org_id: number;
+  name: string;
+  /** Contact address of the department's leads. */
+  email: string;
+  /** Visible to everyone applying to volunteer. */
+  publicly_visible: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DepartmentLeadsTable {
+  org_id: number;
+  department_id: number;
+  user_id: number;
+  created_at: string;
+}
+
+export interface VolunteersTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  user_id: number;
+  /** JSON object keyed by option definition id, as on registrations. */
+  option_values: string;
+  available_before_con: number;
+  anything_else: string | null;
+  previous_con_experience: string | null;
+  previous_other_experience: string | null;
+  events_can_not_miss: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VolunteerContactMethodsTable {
+  org_id: number;
+  volunteer_id: number;
+  /** e.g. 'email', 'discord'; one value per name. */
+  name: string;
+  value: string;
+  /** At most one primary per volunteer (partial unique index). */
+  is_primary: number;
+}
+
+export type VolunteerDepartmentState = 'experience' | 'interest' | 'avoid' | 'assignment' | 'request';
+
+/** One row per state a volunteer holds towards a department. */
+export interface VolunteerDepartmentsTable {
+  org_id: number;
+  volunteer_id: number;
+  department_id: number;
+  state: VolunteerDepartmentState;
+  created_at: string;
+}
+
+/** A business profile a user keeps across the org's conventions. */
+export interface DealersTable {
+  id: Generated<number>;
+  org_id: number;
+  /** One dealer profile per user and org. */
+  user_id: number;
+  /** Business name. */
+  name: string;
+  /** Business email. */
+  email: string | null;
+  address_line1: string;
+  address_line2: string | null;
+  address_city: string;
+  address_state: string;
+  address_zipcode: string;
+  /** ISO 3166-1 alpha-2. */
+  address_country: string;
+  /** JSON object keyed by option definition id; dealer options may also be 'phone' or 'address'. */
+  option_values: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DealerAreasTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  name: string;
+  created_at: string;
+}
+
+export type DealerApplicationStatus = 'pending' | 'approved' | 'rejected' | 'waitlisted' | 'cancelled';
+
+export interface DealerApplicationsTable {
+  id: Generated<number>;
+  org_id: number;
+  convention_id: number;
+  dealer_id: number;
+  status: DealerApplicationStatus;
+  special_requests: string | null;
+  table_number: string | null;
+  /** A product of kind 'dealer_table'. */
+  table_type_product_id: number;
+  table_type_paid: number;
+  dealer_area_id: number | null;
+  /** JSON object keyed by option definition id. */
+  option_values: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The add-ons (products of kind 'dealer_addon') an application asks for: `dealerRequestTypes`. */
+export interface DealerApplicationRequestTypesTable {
+  org_id: number;
+  application_id: number;
+  product_id: number;
+  paid: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform (not part of any instance)
+
+/** Platform staff. Emails are stored lower-cased. */
+export interface OperatorsTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+/** A member of the developer program. Emails are stored lower-cased. */
+export interface DevelopersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  company_name: string;
+  company_website: string | null;
+  contact_info: string;
+  /** Null until the developer has set a password. */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvitationsTable {
+  id: Generated<number>;
+  /** Lower-cased. */
+  email: string;
+  note: string;
+  /** SHA-256 hex of the invitation token, which is shown once and never stored. */
+  token_hash: string;
+  created_by_operator_id: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  withdrawn_at: string | null;
+}
+
+export type AppStatus = 'applied' | 'needs_info' | 'approved' | 'rejected' | 'revoked';
+
+/** An application: a developer's (developer_id) or an organization's own (owner_org_id). */
+export interface AppsTable {
+  id: Generated<number>;
+  /** The numeric API ID apps send as client_id. */
+  client_id: number;
+  developer_id: number | null;
+  owner_org_id: number | null;
+  display_name: string;
+  /** The short description of the use case, shown on the consent page. */
+  description: string;
+  /** Free text from the application: the event customers the developer works with or wants to. */
+  interested_event_customers: string;
+  homepage_url: string | null;
+  privacy_url: string | null;
+  logo_url: string | null;
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string;
+  require_pkce: number;
+  status: AppStatus;
+  /** The reviewer's message to the developer (what information is needed, why rejected); '' if none. */
+  review_note: string;
+  created_at: string;
+  updated_at: string;
+  revoked_at: string | null;
+  revoke_reason: string | null;
+  /** When the developer attested that the event data it stored was deleted after revocation. */
+  deletion_attested_at: string | null;
+}
+
+export interface AppSecretsTable {
+  id: Generated<number>;
+  app_id: number;
+  /** SHA-256 hex of the secret, which is shown once and never stored. */
+  secret_hash: string;
+  /** The secret's last 4 characters, to tell secrets apart in lists. */
+  hint: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export type IntegrationStatus = 'active' | 'suspended' | 'removed';
+
+/** An app installed in one instance by an org admin, with the service scopes granted to it. */
+export interface IntegrationsTable {
+  id: Generated<number>;
+  org_id: number;
+  app_id: number;
+  /** JSON array of service scope names. */
+  scopes: string;
+  /** Whether the instance's users may sign in to the app (OBO). */
+  obo_enabled: number;
+  status: IntegrationStatus;
+  /** The org admin who created it; not a foreign key, so the record survives the user's deletion. */
+  created_by_user_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** 'cli' is an administrator acting through the command line on the server itself. */
+export type AuditActorType = 'system' | 'cli' | 'operator' | 'developer' | 'user' | 'app';
+
+/** Append-only. Rows outlive what they describe, so org_id and the ids are not foreign keys. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** The instance the act happened in; null for platform acts. */
+  org_id: number | null;
+  actor_type: AuditActorType;
+  /** The actor's id as text; null for the system. */
+  actor_id: string | null;
+  /** Dotted, past tense: 'app.approved', 'integration.created'. */
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON object. */
+  details: string;
+  ip: string | null;
+  created_at: string;
 }

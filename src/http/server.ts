@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { installErrorHandling } from './error-handler.js';
+import { compileProxyTrust, requestOrigin, type RequestOrigin } from './forwarded.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { registerInstanceHome, registerPlatformHome, registerStylesheet } from './home-routes.js';
+import { apiError } from './errors.js';
+import { surfaceConstraint, surfaceRoutes } from './surfaces.js';
+import type { Tenant, TenantDirectory } from './tenancy.js';
+import type { TlsCredentials } from './tls/tls-credentials.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The platform, the instance, or nothing: resolved from host and path before routing. */
+    readonly tenant: Tenant;
+    /** Host and protocol as the client used them (forwarded headers only from trusted proxies). */
+    readonly origin: RequestOrigin;
+  }
+}
+
+export interface ServerDependencies {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  tenants: TenantDirectory;
+  /** Null behind a TLS-terminating proxy, where the server speaks plain HTTP to the proxy. */
+  tls: TlsCredentials | null;
+  logger?: FastifyServerOptions['logger'];
+}
+
+interface Routed {
+  tenant: Tenant;
+  origin: RequestOrigin;
+}
+
+/** Paths a load balancer may probe directly, even behind a proxy. */
+const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+
+export async function buildServer(deps: ServerDependencies): Promise<FastifyInstance> {
+  const { config, tenants, tls } = deps;
+  const trust = compileProxyTrust(config.trustedProxies);
+  // Filled by rewriteUrl, which runs before routing; read by the surface constraint and hooks.
+  const routed = new WeakMap<IncomingMessage, Routed>();
+  const routingOf = (req: IncomingMessage): Routed => routed.get(req) ?? { tenant: { kind: 'unknown' }, origin: { host: '', protocol: 'http', viaTrustedProxy: false } };
+
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      serializers: {
+        // Query strings can carry codes and states: log the path only.
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+      },
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: trust,
+    genReqId: () => randomUUID(),
+    serverFactory: (handler) =>
+      tls === null
+        ? http.createServer(handler)
+        : https.createServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler),
+    rewriteUrl(req) {
+      const url = req.url ?? '/';
+      const origin = requestOrigin(req, trust, (req.socket as Partial<TLSSocket>).encrypted === true);
+      const queryAt = url.indexOf('?');
+      const path = queryAt === -1 ? url : url.slice(0, queryAt);
+      const tenant = tenants.resolve(origin.host, path);
+      routed.set(req, { tenant, origin });
+      if (tenant.kind !== 'instance' || tenant.pathPrefix === '') return url;
+      const rest = url.slice(tenant.pathPrefix.length);
+      return rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+    },
+    constraints: { surface: surfaceConstraint((req) => routingOf(req).tenant.kind) },
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+
+  app.decorateRequest('tenant', {
+    getter(this: { raw: IncomingMessage }) {
+      return routingOf(this.raw).tenant;
+    },
+  });
+  app.decorateRequest('origin', {
+    getter(this: { raw: IncomingMessage }) {
+      return routingOf(this.raw).origin;
+    },
+  });
+
+  installErrorHandling(app);
+
+  await app.register(helmet, {
+    global: true,
+    hsts: { maxAge: 31_536_000, includeSubDomains: false },
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { frameAncestors: ["'none'"], formAction: ["'self'"], upgradeInsecureRequests: [] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+
+  // TLS is terminated upstream: plain HTTP is served only to the proxies, and only for requests
+  // the client made over HTTPS. Direct connections may reach the health probes and nothing else.
+  if (config.behindProxy) {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (PROBE_PATHS.has(path) && request.tenant.kind === 'platform') return;
+      if (!request.origin.viaTrustedProxy) {
+        return reply.sendError(apiError.access('Direct connections are refused: this server is reached through its TLS proxy'));
+      }
+      if (request.origin.protocol !== 'https') {
+        return reply.sendError(apiError.access('HTTPS is required'));
+      }
+    });
+  }
+
+  await app.register(surfaceRoutes('platform', async (platform) => {
+    registerHealthRoutes(platform, deps.database);
+    registerStylesheet(platform);
+    registerPlatformHome(platform, deps.database, config.publicUrl);
+  }));
+  await app.register(surfaceRoutes('instance', async (instance) => {
+    registerStylesheet(instance);
+    registerInstanceHome(instance);
+  }));
+
+  return app;
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { buildServer } from './http/server.js';
+import { TenantDirectory } from './http/tenancy.js';
+import { loadTlsCredentials, type TlsCredentials } from './http/tls/tls-credentials.js';
+
+/** How often a process picks up instances and base URLs changed by another process. */
+const TENANT_REFRESH_MS = 5_000;
+
+export interface RunningPlatform {
+  app: FastifyInstance;
+  database: Database;
+  tenants: TenantDirectory;
+  tls: TlsCredentials | null;
+  /** The address actually bound, e.g. https://127.0.0.1:8443 */
+  listeningOn: string;
+  /** Finishes in-flight requests, stops accepting new ones, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** Runs after migrations and before the tenant table is loaded, e.g. to seed demo data. */
+  beforeListen?: (database: Database) => Promise<void>;
+}
+
+/** The composition root: database, migrations, tenants, TLS, HTTP server. */
+export async function startPlatform(config: Config, options: StartOptions = {}): Promise<RunningPlatform> {
+  const clock = options.clock ?? systemClock;
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(database);
+    await options.beforeListen?.(database);
+    const tenants = new TenantDirectory(database, config.publicUrl);
+    await tenants.reload();
+    const tls = config.behindProxy ? null : loadTlsCredentials(config, clock);
+    const app = await buildServer({ config, database, clock, tenants, tls, logger: options.logger });
+    tenants.startAutoRefresh(TENANT_REFRESH_MS, (error) => app.log.warn({ err: error }, 'could not refresh the instance table'));
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      database,
+      tenants,
+      tls,
+      listeningOn: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
+      close() {
+        closing ??= (async () => {
+          tenants.stopAutoRefresh();
+          await app.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
