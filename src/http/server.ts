@@ -119,12 +119,12 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     });
   }
 
-  await app.register(surfaceRoutes('platform', async (platform) => {
+  await app.register(surfaceRoutes('platform', (platform) => {
     registerHealthRoutes(platform, deps.database);
     registerStylesheet(platform);
     registerPlatformHome(platform, deps.database, config.publicUrl);
   }));
-  await app.register(surfaceRoutes('instance', async (instance) => {
+  await app.register(surfaceRoutes('instance', (instance) => {
     registerStylesheet(instance);
     registerInstanceHome(instance);
   }));

@@ -31,7 +31,7 @@ export function surfaceConstraint(kindOf: (req: IncomingMessage) => string): Con
 }
 
 /** Wraps a plugin so every route it declares belongs to one surface. */
-export function surfaceRoutes(surface: Surface, plugin: (app: FastifyInstance) => Promise<void>): FastifyPluginAsync {
+export function surfaceRoutes(surface: Surface, plugin: (app: FastifyInstance) => void | Promise<void>): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onRoute', (route) => {
       route.constraints = { ...route.constraints, surface };

@@ -62,7 +62,7 @@ export class TenantDirectory {
 
   startAutoRefresh(intervalMs: number, onError: (error: unknown) => void): void {
     this.stopAutoRefresh();
-    this.#timer = setInterval(() => this.reload().catch(onError), intervalMs);
+    this.#timer = setInterval(() => void this.reload().catch(onError), intervalMs);
     this.#timer.unref();
   }
 
