@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { isoTimestamp, type Clock } from '../clock.js';
-import type { Schema } from '../db/schema.js';
+import type { AuditActorType, Schema } from '../db/schema.js';
 
-export type ActorType = 'system' | 'cli' | 'operator' | 'developer' | 'user' | 'app';
+export type ActorType = AuditActorType;
 
 export interface AuditEntry {
   orgId: number | null;

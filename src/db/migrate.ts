@@ -1,4 +1,4 @@
-import { Migrator, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type MigrationResultSet } from 'kysely';
 import type { Database } from './dialect.js';
 import { migrations } from './migrations/index.js';
 
@@ -29,6 +29,7 @@ async function migrateOnce(database: Database): Promise<string[]> {
   const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableSchema: await migrationTableSchema(database),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
@@ -37,4 +38,15 @@ async function migrateOnce(database: Database): Promise<string[]> {
     throw new MigrationError(`migration ${failed} failed: ${reason}`);
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Unless told a schema, Kysely looks for its bookkeeping tables in every schema it can see: on a
+ * PostgreSQL database that holds other schemas (the tests' schema per file, a shared hosted
+ * database) it finds another schema's tables, skips creating its own, and the migration fails.
+ */
+async function migrationTableSchema(database: Database): Promise<string | undefined> {
+  if (database.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return rows[0]?.schema;
 }

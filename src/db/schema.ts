@@ -39,6 +39,10 @@ export interface Schema {
   app_secrets: AppSecretsTable;
   integrations: IntegrationsTable;
   audit_log: AuditLogTable;
+
+  web_sessions: WebSessionsTable;
+  login_throttle: LoginThrottleTable;
+  mail_messages: MailMessagesTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,4 +484,50 @@ export interface AuditLogTable {
   details: string;
   ip: string | null;
   created_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser sessions, sign-in throttling, mail (0002)
+
+export interface WebSessionsTable {
+  id: Generated<number>;
+  /** SHA-256 hex of the cookie's token. */
+  token_hash: string;
+  kind: 'operator' | 'developer' | 'user';
+  subject_id: number;
+  /** 0 for platform sessions; the instance for user sessions. */
+  org_id: number;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  idle_expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginThrottleTable {
+  /** e.g. 'operator:account:ops@example.org' or 'operator:address:203.0.113.7'. */
+  key: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+}
+
+export type MailStatus = 'queued' | 'sent' | 'failed';
+
+export interface MailMessagesTable {
+  id: Generated<number>;
+  /** What the message is about, e.g. 'invitation', 'application.approved'. */
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  leased_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
 }

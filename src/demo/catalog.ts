@@ -128,7 +128,14 @@ export async function createConventionCatalog(
   }
 
   const options = {
-    registration: await createOptions(db, orgId, conventionId, 'registration', definition.options.registration, createdAt),
+    registration: await createOptions(
+      db,
+      orgId,
+      conventionId,
+      'registration',
+      definition.options.registration,
+      createdAt,
+    ),
     volunteer: await createOptions(db, orgId, conventionId, 'volunteer', definition.options.volunteer, createdAt),
     dealer_application: await createOptions(
       db,

@@ -11,7 +11,7 @@ const MAX_BOUND_PARAMETERS = 32_766;
  * Inserts many rows with as few multi-row INSERT statements as the parameter limit allows: one
  * statement per row would make the 100k-user demo take minutes.
  */
-export async function insertAll<T extends keyof Schema & string>(
+export async function insertAll<T extends keyof Schema>(
   db: Kysely<Schema>,
   table: T,
   rows: readonly InsertObject<Schema, T>[],

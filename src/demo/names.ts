@@ -2,6 +2,7 @@
  * Name material for demo people and businesses. A mix of origins and a few accented spellings,
  * so usernames and emails exercise the ASCII folding real sign-ups need.
  */
+// prettier-ignore
 export const FIRST_NAMES = [
   'Aaliyah', 'Aaron', 'Abigail', 'Adam', 'Adrian', 'Aiden', 'Aisha', 'Alejandro', 'Alex', 'Alexis',
   'Amara', 'Amelia', 'Ana', 'Andre', 'Andrew', 'Angela', 'Anika', 'Anthony', 'Aria', 'Ashley',
@@ -19,6 +20,7 @@ export const FIRST_NAMES = [
   'Victoria', 'William', 'Xavier', 'Yuki', 'Zachary', 'Zara', 'Zoë', 'Björn', 'Chiara', 'Dmitri',
 ] as const;
 
+// prettier-ignore
 export const LAST_NAMES = [
   'Abbott', 'Adams', 'Ahmed', 'Alvarez', 'Anderson', 'Bailey', 'Baker', 'Banerjee', 'Barnes', 'Bell',
   'Bennett', 'Brooks', 'Brown', 'Bryant', 'Campbell', 'Carter', 'Castillo', 'Chen', 'Clark', 'Coleman',
@@ -36,6 +38,7 @@ export const LAST_NAMES = [
 ] as const;
 
 /** Convention handles people go by: preferred names. */
+// prettier-ignore
 export const HANDLES = [
   'Ash', 'Blaze', 'Bolt', 'Bramble', 'Cinder', 'Clover', 'Comet', 'Dash', 'Ember', 'Fable',
   'Fern', 'Flint', 'Frost', 'Gizmo', 'Hazel', 'Indigo', 'Jinx', 'Juniper', 'Kit', 'Koda',
@@ -44,16 +47,19 @@ export const HANDLES = [
   'Sparky', 'Sprocket', 'Storm', 'Sunny', 'Tango', 'Tinker', 'Vex', 'Whisker', 'Wren', 'Zephyr',
 ] as const;
 
+// prettier-ignore
 export const BUSINESS_ADJECTIVES = [
   'Amber', 'Bright', 'Clever', 'Cozy', 'Crimson', 'Curious', 'Dapper', 'Electric', 'Gilded', 'Golden',
   'Happy', 'Hidden', 'Lucky', 'Midnight', 'Moonlit', 'Painted', 'Silver', 'Sleepy', 'Starry', 'Wild',
 ] as const;
 
+// prettier-ignore
 export const BUSINESS_NOUNS = [
   'Badger', 'Beacon', 'Brush', 'Dragon', 'Feather', 'Fox', 'Kettle', 'Lantern', 'Meadow', 'Otter',
   'Paws', 'Pixel', 'Quill', 'Raccoon', 'Stitch', 'Tail', 'Thread', 'Wolf', 'Workshop', 'Yarn',
 ] as const;
 
+// prettier-ignore
 export const BUSINESS_SUFFIXES = [
   'Studio', 'Creations', 'Crafts', 'Art', 'Designs', 'Emporium', 'Press', 'Prints', 'Goods', 'Co.',
 ] as const;

@@ -13,7 +13,11 @@ export interface AnswerSource {
 }
 
 /** A person's answers to a form: the option_values JSON, keyed by option definition id. */
-export function answerOptions(random: SeededRandom, options: readonly SeededOption[], source: AnswerSource = {}): string {
+export function answerOptions(
+  random: SeededRandom,
+  options: readonly SeededOption[],
+  source: AnswerSource = {},
+): string {
   const values: Record<string, OptionValue> = {};
   for (const { id, spec } of options) {
     if (!spec.required && !random.chance(spec.answerRate ?? 0.5)) continue;

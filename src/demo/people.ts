@@ -87,12 +87,12 @@ export class PeopleGenerator {
     const random = this.#random;
     const first = ascii(firstName);
     const last = ascii(lastName);
-    return random.weighted<string>([
-      [`${first}${last}`, 3],
-      [`${first}_${last}`.toLowerCase(), 2],
-      [`${first}${last.charAt(0)}${random.digits(2)}`.toLowerCase(), 2],
-      [`${preferredName ?? random.pick(HANDLES)}${random.pick(['', 'The', '_'])}${random.pick(['Fox', 'Wolf', 'Cat', 'Bun', 'Otter', 'Drake'])}`, 3],
-    ]);
+    const style = random.int(1, 10);
+    if (style <= 3) return `${first}${last}`;
+    if (style <= 5) return `${first}_${last}`.toLowerCase();
+    if (style <= 7) return `${first}${last.charAt(0)}${random.digits(2)}`.toLowerCase();
+    const handle = preferredName ?? random.pick(HANDLES);
+    return `${handle}${random.pick(['', 'The', '_'])}${random.pick(['Fox', 'Wolf', 'Cat', 'Bun', 'Otter', 'Drake'])}`;
   }
 
   #uniqueUsername(idea: string): string {

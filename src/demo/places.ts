@@ -107,6 +107,7 @@ export function pickCity(random: SeededRandom): City {
   return random.weighted(CITY_WEIGHTS);
 }
 
+// prettier-ignore
 const STREET_NAMES = [
   'Maple', 'Oak', 'Cedar', 'Elm', 'Pine', 'Lake', 'Hill', 'Park', 'Washington', 'Lincoln',
   'Jefferson', 'Madison', 'Franklin', 'Highland', 'Sunset', 'River', 'Church', 'Mill', 'Spring', 'Walnut',
@@ -130,7 +131,13 @@ export function generateAddress(random: SeededRandom, city: City): PostalAddress
       : `${random.int(1, 9899)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_TYPES)}`;
   return {
     line1,
-    line2: random.chance(0.25) ? random.pick([`Apt ${random.int(1, 40)}${random.pick(['', 'A', 'B'])}`, `Unit ${random.int(100, 999)}`, `Suite ${random.int(100, 450)}`]) : null,
+    line2: random.chance(0.25)
+      ? random.pick([
+          `Apt ${random.int(1, 40)}${random.pick(['', 'A', 'B'])}`,
+          `Unit ${random.int(100, 999)}`,
+          `Suite ${random.int(100, 450)}`,
+        ])
+      : null,
     city: city.city,
     state: city.state,
     zipcode: city.zipcode(random),

@@ -55,3 +55,10 @@ export function currentConvention(seeding: InstanceSeeding): SeededConvention {
 export function momentBetween(seeding: InstanceSeeding, fromMs: number, toMs: number): number {
   return toMs <= fromMs ? fromMs : seeding.random.int(fromMs, toMs - 1);
 }
+
+/** The id a natural key was inserted under; a miss is a bug in the seed, not bad input. */
+export function requireId<K>(ids: ReadonlyMap<K, number>, key: K): number {
+  const id = ids.get(key);
+  if (id === undefined) throw new Error(`demo seed lost track of the row for ${String(key)}`);
+  return id;
+}

@@ -1,10 +1,10 @@
+/**
+ * The scope catalog: ConCat's scopes page, plus `vendor:read` (the dealers endpoint requires it
+ * but the page omits it) and the OpenID Connect sign-in scopes. Descriptions are written for the
+ * consent page and Housekeeping: what the app will be able to do, in plain words.
+ */
 import type { InstancePermission } from '../instance/permissions.js';
 
-/**
- * The scope catalog (ConCat's scopes page, plus `vendor:read`, which the dealers endpoint uses
- * but the page omits, and the OpenID Connect scopes). Descriptions are written for the consent
- * page: what the app will be able to do, in plain words.
- */
 export interface ScopeDefinition<Name extends string = string> {
   name: Name;
   description: string;
@@ -16,33 +16,48 @@ export interface ScopeDefinition<Name extends string = string> {
   requiredPermission: InstancePermission | null;
 }
 
+function scope<const Name extends string>(name: Name, description: string): ScopeDefinition<Name> {
+  return { name, description, administrative: false, requiredPermission: null };
+}
+
+function administrativeScope<const Name extends string>(
+  name: Name,
+  description: string,
+  requiredPermission: InstancePermission,
+): ScopeDefinition<Name> {
+  return { name, description, administrative: true, requiredPermission };
+}
+
 /** Granted by an org admin to an integration; used with the client-credentials grant. */
 export const SERVICE_SCOPES = [
-  { name: 'user:read', description: "Read users' profiles and their roles", administrative: false, requiredPermission: null },
-  { name: 'user:roles:update', description: 'Give roles to users and take them away', administrative: false, requiredPermission: null },
-  { name: 'registration:read', description: 'Read attendee registrations', administrative: false, requiredPermission: null },
-  { name: 'volunteer:read', description: 'Read volunteer applications and departments', administrative: false, requiredPermission: null },
-  { name: 'vendor:read', description: 'Read dealer profiles and their applications', administrative: false, requiredPermission: null },
-] as const satisfies readonly ScopeDefinition[];
+  scope('user:read', "Read users' profiles and their roles"),
+  scope('user:roles:update', 'Give roles to users and take them away'),
+  scope('registration:read', 'Read attendee registrations'),
+  scope('volunteer:read', 'Read volunteer applications and departments'),
+  scope('vendor:read', 'Read dealer profiles and their applications'),
+] as const;
 
 /** Granted by a user on the consent page (on behalf of that user); read-only. */
 export const OBO_SCOPES = [
-  { name: 'pii:basic', description: 'See your name, username, date of birth, roles and permissions', administrative: false, requiredPermission: null },
-  { name: 'pii:email', description: 'See your email address', administrative: false, requiredPermission: null },
-  { name: 'pii:phone', description: 'See your phone number', administrative: false, requiredPermission: null },
-  { name: 'pii:address', description: 'See your postal address', administrative: false, requiredPermission: null },
-  { name: 'pii:finance:read', description: 'See your order history', administrative: false, requiredPermission: null },
-  { name: 'con:read', description: 'See your registration for the convention', administrative: false, requiredPermission: null },
-  { name: 'admin:ticket:read', description: "Read every attendee's ticket", administrative: true, requiredPermission: 'admin' },
-  { name: 'admin:ticket:scan', description: 'Mark tickets as scanned at the door', administrative: true, requiredPermission: 'admin' },
-] as const satisfies readonly ScopeDefinition[];
+  scope(
+    'pii:basic',
+    'See your name, username, date of birth, profile picture, volunteer status, roles and permissions',
+  ),
+  scope('pii:email', 'See your email address'),
+  scope('pii:phone', 'See your phone number'),
+  scope('pii:address', 'See your postal address'),
+  scope('pii:finance:read', 'See your order history'),
+  scope('con:read', 'See your registration for the convention'),
+  administrativeScope('admin:ticket:read', "Read every attendee's ticket", 'admin'),
+  administrativeScope('admin:ticket:scan', 'Mark tickets as scanned at the door', 'admin'),
+] as const;
 
 /** OpenID Connect sign-in scopes, also granted on the consent page. */
 export const OIDC_SCOPES = [
-  { name: 'openid', description: 'Sign you in with your account here', administrative: false, requiredPermission: null },
-  { name: 'profile', description: 'See your name and username', administrative: false, requiredPermission: null },
-  { name: 'email', description: 'See your email address and whether it is verified', administrative: false, requiredPermission: null },
-] as const satisfies readonly ScopeDefinition[];
+  scope('openid', 'Sign you in with your account here'),
+  scope('profile', 'See your name and username'),
+  scope('email', 'See your email address and whether it is verified'),
+] as const;
 
 export type ServiceScope = (typeof SERVICE_SCOPES)[number]['name'];
 export type OboScope = (typeof OBO_SCOPES)[number]['name'];
@@ -67,5 +82,5 @@ export function isServiceScope(name: string): name is ServiceScope {
 }
 
 export function isUserGrantedScope(name: string): name is UserGrantedScope {
-  return [...OBO_SCOPES, ...OIDC_SCOPES].some((s) => s.name === name);
+  return OBO_SCOPES.some((s) => s.name === name) || OIDC_SCOPES.some((s) => s.name === name);
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { recordAudit, type ActorType } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import { hashPassword } from '../security/passwords.js';
+import { generatePassword, hashPassword } from '../security/passwords.js';
 import { normalizeEmail, isPlausibleEmail } from './email-address.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -37,7 +36,7 @@ export async function createOperator(
   if (!isPlausibleEmail(email)) throw new OperatorInputError(`"${input.email}" is not an email address`);
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw new OperatorInputError('the name must be 1 to 200 characters');
-  const generatedPassword = input.password === undefined ? randomBytes(18).toString('base64url') : null;
+  const generatedPassword = input.password === undefined ? generatePassword() : null;
   const password = input.password ?? generatedPassword ?? '';
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new OperatorInputError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);

@@ -43,7 +43,7 @@ describe('concat CLI', () => {
   it('migrates, creates an operator and an instance, and reports them as JSON', async () => {
     const migrated = await runCli(['migrate', '--json'], env);
     expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0001-initial'] });
+    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0001-initial', '0002-web-sessions-and-mail'] });
     expect(JSON.parse((await runCli(['migrate', '--json'], env)).stdout)).toEqual({ applied: [] });
 
     const operator = await runCli(['create-operator', '--email', 'Ops@Example.org', '--name', 'Ops', '--json'], env);

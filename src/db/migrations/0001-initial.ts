@@ -255,12 +255,10 @@ async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', required)
     .addColumn('updated_at', 'text', required)
     .addUniqueConstraint('option_definitions_org_id_unique', ['org_id', 'id'])
-    .addForeignKeyConstraint(
-      'option_definitions_convention_fk',
-      ['org_id', 'convention_id'],
-      'conventions',
-      ['org_id', 'id'],
-    )
+    .addForeignKeyConstraint('option_definitions_convention_fk', ['org_id', 'convention_id'], 'conventions', [
+      'org_id',
+      'id',
+    ])
     .execute();
   await db.schema
     .createIndex('option_definitions_org_target_idx')
@@ -409,12 +407,10 @@ async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
       ['org_id', 'id'],
       (fk) => fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint(
-      'volunteer_departments_department_fk',
-      ['org_id', 'department_id'],
-      'departments',
-      ['org_id', 'id'],
-    )
+    .addForeignKeyConstraint('volunteer_departments_department_fk', ['org_id', 'department_id'], 'departments', [
+      'org_id',
+      'id',
+    ])
     .execute();
   // A department's volunteers (and the foreign key check when a department is deleted).
   await db.schema
@@ -455,10 +451,7 @@ async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', required)
     .addColumn('created_at', 'text', required)
     .addUniqueConstraint('dealer_areas_org_id_unique', ['org_id', 'id'])
-    .addForeignKeyConstraint('dealer_areas_convention_fk', ['org_id', 'convention_id'], 'conventions', [
-      'org_id',
-      'id',
-    ])
+    .addForeignKeyConstraint('dealer_areas_convention_fk', ['org_id', 'convention_id'], 'conventions', ['org_id', 'id'])
     .execute();
 
   await db.schema
@@ -489,18 +482,14 @@ async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
       ['org_id', 'id'],
       (fk) => fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint(
-      'dealer_applications_table_type_fk',
-      ['org_id', 'table_type_product_id'],
-      'products',
-      ['org_id', 'id'],
-    )
-    .addForeignKeyConstraint(
-      'dealer_applications_dealer_area_fk',
-      ['org_id', 'dealer_area_id'],
-      'dealer_areas',
-      ['org_id', 'id'],
-    )
+    .addForeignKeyConstraint('dealer_applications_table_type_fk', ['org_id', 'table_type_product_id'], 'products', [
+      'org_id',
+      'id',
+    ])
+    .addForeignKeyConstraint('dealer_applications_dealer_area_fk', ['org_id', 'dealer_area_id'], 'dealer_areas', [
+      'org_id',
+      'id',
+    ])
     .execute();
   // A dealer's applications, embedded in every dealer of a search page.
   await db.schema
@@ -523,12 +512,10 @@ async function createInstanceTables(db: Kysely<unknown>): Promise<void> {
       ['org_id', 'id'],
       (fk) => fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint(
-      'dealer_application_request_types_product_fk',
-      ['org_id', 'product_id'],
-      'products',
-      ['org_id', 'id'],
-    )
+    .addForeignKeyConstraint('dealer_application_request_types_product_fk', ['org_id', 'product_id'], 'products', [
+      'org_id',
+      'id',
+    ])
     .execute();
 }
 
@@ -649,18 +636,10 @@ async function createPlatformTables(db: Kysely<unknown>): Promise<void> {
 
 /** Keyset pagination by (org_id, updated_at, id): "what changed since". */
 async function createUpdatedAtKeysetIndex(db: Kysely<unknown>, table: string): Promise<void> {
-  await db.schema
-    .createIndex(`${table}_org_updated_idx`)
-    .on(table)
-    .columns(['org_id', 'updated_at', 'id'])
-    .execute();
+  await db.schema.createIndex(`${table}_org_updated_idx`).on(table).columns(['org_id', 'updated_at', 'id']).execute();
 }
 
 /** A user's rows in an org, and the foreign key check when a user is deleted. */
 async function createOrgUserIndex(db: Kysely<unknown>, table: string): Promise<void> {
-  await db.schema
-    .createIndex(`${table}_org_user_idx`)
-    .on(table)
-    .columns(['org_id', 'user_id'])
-    .execute();
+  await db.schema.createIndex(`${table}_org_user_idx`).on(table).columns(['org_id', 'user_id']).execute();
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as webSessionsAndMail from './0002-web-sessions-and-mail.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-web-sessions-and-mail': webSessionsAndMail,
 };
