@@ -40,7 +40,12 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const tls = config.behindProxy ? null : loadTlsCredentials(config, clock);
     const app = await buildServer({ config, database, clock, tenants, tls, logger: options.logger });
     tenants.startAutoRefresh(TENANT_REFRESH_MS, (error) => app.log.warn({ err: error }, 'could not refresh the instance table'));
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({
+      port: config.port,
+      host: config.host,
+      // The server comes from serverFactory, so Fastify cannot tell it speaks TLS.
+      listenTextResolver: (address) => `Server listening at ${tls === null ? address : address.replace(/^http:/, 'https:')}`,
+    });
     const address = app.server.address();
     if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

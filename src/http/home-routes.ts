@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import { baseUrlString, listInstances, primaryBaseUrl } from '../instance/instances.js';
 import { html } from '../pages/html.js';
 import { STYLESHEET_PATH, layout } from '../pages/layout.js';
-
-const stylesheet = readFileSync(new URL('../pages/style.css', import.meta.url), 'utf8');
+import { STYLESHEET } from '../pages/stylesheet.js';
 
 /** The one stylesheet, served on both surfaces so instance pages stay under their base URL. */
 export function registerStylesheet(app: FastifyInstance): void {
-  app.get(STYLESHEET_PATH, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
+  app.get(STYLESHEET_PATH, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
 }
 
 /** The platform host's front page: what is served here and where. */

@@ -77,8 +77,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
       const rest = url.slice(tenant.pathPrefix.length);
       return rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
     },
-    constraints: { surface: surfaceConstraint((req) => routingOf(req).tenant.kind) },
-    routerOptions: { ignoreTrailingSlash: false },
+    routerOptions: { ignoreTrailingSlash: false, constraints: { surface: surfaceConstraint((req) => routingOf(req).tenant.kind) } },
   });
 
   app.decorateRequest('tenant', {

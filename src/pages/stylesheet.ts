@@ -1,4 +1,5 @@
-:root { color-scheme: light dark; --accent: #5b3cc4; --danger: #b3261e; --muted: #666; font-family: system-ui, sans-serif; line-height: 1.5; }
+/** The one stylesheet every page shares. Kept in a module so the compiled build carries it. */
+export const STYLESHEET = `:root { color-scheme: light dark; --accent: #5b3cc4; --danger: #b3261e; --muted: #666; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { margin: 0; }
 header.site { padding: .75rem 1rem; border-bottom: 1px solid #8884; }
 header.site .brand { font-weight: 700; text-decoration: none; color: var(--accent); }
@@ -17,3 +18,4 @@ button.danger { background: var(--danger); }
 .error { color: var(--danger); }
 .muted { color: var(--muted); }
 @media (max-width: 32rem) { main { padding: .5rem; } th, td { padding: .25rem; } }
+`;
