@@ -3,6 +3,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -15,6 +16,7 @@ import { apiError } from './errors.js';
 import { surfaceConstraint, surfaceRoutes } from './surfaces.js';
 import type { Tenant, TenantDirectory } from './tenancy.js';
 import type { TlsCredentials } from './tls/tls-credentials.js';
+import type { WebSession } from '../security/web-sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +24,8 @@ declare module 'fastify' {
     readonly tenant: Tenant;
     /** Host and protocol as the client used them (forwarded headers only from trusted proxies). */
     readonly origin: RequestOrigin;
+    /** The signed-in browser session of the page area handling the request, if any. */
+    webSession: WebSession | null;
   }
 }
 
@@ -91,7 +95,9 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     },
   });
 
+  app.decorateRequest('webSession', null);
   installErrorHandling(app);
+  await app.register(cookie);
 
   await app.register(helmet, {
     global: true,

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from './html.js';
 export const STYLESHEET_PATH = '/assets/style.css';
 
 /** The one page shell every server-rendered page uses. `assetBase` is the instance prefix or ''. */
-export function layout(options: { title: string; body: SafeHtml; assetBase?: string; heading?: string }): string {
+export function layout(options: { title: string; body: SafeHtml; nav?: SafeHtml; assetBase?: string; heading?: string }): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -13,7 +13,8 @@ export function layout(options: { title: string; body: SafeHtml; assetBase?: str
 <link rel="stylesheet" href="${options.assetBase ?? ''}${STYLESHEET_PATH}">
 </head>
 <body>
-<header class="site"><a href="${options.assetBase ?? ''}/" class="brand">${options.heading ?? 'ConCat'}</a></header>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><a href="${options.assetBase ?? ''}/" class="brand">${options.heading ?? 'ConCat'}</a>${options.nav === undefined ? '' : html`<nav aria-label="Main">${options.nav}</nav>`}</header>
 <main id="main">
 ${options.body}
 </main>

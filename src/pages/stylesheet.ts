@@ -1,7 +1,17 @@
 /** The one stylesheet every page shares. Kept in a module so the compiled build carries it. */
 export const STYLESHEET = `:root { color-scheme: light dark; --accent: #5b3cc4; --danger: #b3261e; --muted: #666; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { margin: 0; }
-header.site { padding: .75rem 1rem; border-bottom: 1px solid #8884; }
+header.site { padding: .75rem 1rem; border-bottom: 1px solid #8884; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; }
+header.site nav { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
+header.site nav form { display: inline; }
+header.site nav button { margin: 0; padding: .25rem .75rem; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: .5rem; background: #fff; padding: .25rem .5rem; }
+.notice { padding: .5rem .75rem; border-left: 4px solid var(--accent); background: #8881; }
+.secret { font-family: ui-monospace, monospace; word-break: break-all; padding: .5rem; border: 2px dashed var(--accent); }
+.field-error { color: var(--danger); font-size: .9em; }
+.hint { color: var(--muted); font-size: .9em; }
+.status { display: inline-block; padding: 0 .5rem; border-radius: 1rem; background: #8882; font-size: .85em; }
 header.site .brand { font-weight: 700; text-decoration: none; color: var(--accent); }
 main { max-width: 48rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; }
