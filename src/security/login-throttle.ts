@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Schema } from '../db/schema.js';
 
@@ -45,23 +45,31 @@ export async function clearLoginFailures(db: Kysely<Schema>, keys: ThrottleKeys)
   await db.deleteFrom('login_throttle').where('key', '=', keys.account).execute();
 }
 
+/**
+ * One atomic upsert per failure, so concurrent failures (several requests, several processes)
+ * are all counted; the count restarts when the window has passed.
+ */
 async function countFailure(db: Kysely<Schema>, key: string, limit: number, clock: Clock): Promise<void> {
   const now = clock.now().getTime();
   const nowIso = isoTimestamp(new Date(now));
   const windowStart = isoTimestamp(new Date(now - LOGIN_LIMITS.windowMs));
-  await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
-    const fresh = row === undefined || row.window_started_at < windowStart;
-    const failures = fresh ? 1 : row.failures + 1;
-    const lockedUntil = failures >= limit ? isoTimestamp(new Date(now + LOGIN_LIMITS.lockMs)) : null;
-    if (row === undefined) {
-      await trx.insertInto('login_throttle').values({ key, failures, window_started_at: nowIso, locked_until: lockedUntil }).onConflict((oc) => oc.column('key').doUpdateSet({ failures: (eb) => eb('login_throttle.failures', '+', 1) })).execute();
-    } else {
-      await trx
-        .updateTable('login_throttle')
-        .set({ failures: lockedUntil === null ? failures : 0, window_started_at: fresh || lockedUntil !== null ? nowIso : row.window_started_at, locked_until: lockedUntil ?? row.locked_until })
-        .where('key', '=', key)
-        .execute();
-    }
-  });
+  const stale = sql<boolean>`login_throttle.window_started_at < ${windowStart}`;
+  const row = await db
+    .insertInto('login_throttle')
+    .values({ key, failures: 1, window_started_at: nowIso, locked_until: null })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql<number>`case when ${stale} then 1 else login_throttle.failures + 1 end`,
+        window_started_at: sql<string>`case when ${stale} then ${nowIso} else login_throttle.window_started_at end`,
+      }),
+    )
+    .returning('failures')
+    .executeTakeFirstOrThrow();
+  if (row.failures >= limit) {
+    await db
+      .updateTable('login_throttle')
+      .set({ locked_until: isoTimestamp(new Date(now + LOGIN_LIMITS.lockMs)), failures: 0, window_started_at: nowIso })
+      .where('key', '=', key)
+      .execute();
+  }
 }
