@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { buildServer } from './http/server.js';
 import { TenantDirectory } from './http/tenancy.js';
 import { loadTlsCredentials, type TlsCredentials } from './http/tls/tls-credentials.js';
+import { startMailWorker, type MailWorker } from './mail/mail-worker.js';
 
 /** How often a process picks up instances and base URLs changed by another process. */
 const TENANT_REFRESH_MS = 5_000;
@@ -15,6 +16,8 @@ export interface RunningPlatform {
   database: Database;
   tenants: TenantDirectory;
   tls: TlsCredentials | null;
+  /** Delivers queued mail (SMTP or the outbox); tests call `mail.runOnce()`. */
+  mail: MailWorker;
   /** The address actually bound, e.g. https://127.0.0.1:8443 */
   listeningOn: string;
   /** Finishes in-flight requests, stops accepting new ones, then closes the database. */
@@ -50,16 +53,19 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
+    const mail = startMailWorker(config, database, clock, app.log);
     return {
       app,
       database,
       tenants,
       tls,
+      mail,
       listeningOn: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
       close() {
         closing ??= (async () => {
           tenants.stopAutoRefresh();
           await app.close();
+          await mail.stop();
           await database.close();
         })();
         return closing;
