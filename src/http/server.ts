@@ -17,6 +17,11 @@ import { surfaceConstraint, surfaceRoutes } from './surfaces.js';
 import type { Tenant, TenantDirectory } from './tenancy.js';
 import type { TlsCredentials } from './tls/tls-credentials.js';
 import type { WebSession } from '../security/web-sessions.js';
+import { instanceLoginPages } from '../pages/instance-login/routes.js';
+import { housekeepingPages } from '../pages/housekeeping/routes.js';
+import { consolePages } from '../pages/console/index.js';
+import { applicationPages } from '../pages/apply/index.js';
+import { portalPages } from '../pages/portal/routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,8 +64,9 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       serializers: {
-        // Query strings can carry codes and states: log the path only.
-        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+        // Query strings can carry codes and states: log the path only. Paths can carry a prefixed
+        // secret (invitation links, /invitations/cci_…): its prefix is logged, never the rest.
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: (req.url.split('?')[0] ?? '').replace(/\/(c[a-z]{2,3}_)[\w-]{20,}/g, '/$1…'), ip: req.ip }),
       },
     },
     bodyLimit: config.bodyLimit,
@@ -107,6 +113,9 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
       directives: { frameAncestors: ["'none'"], formAction: ["'self'"], upgradeInsecureRequests: [] },
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
+    // Not helmet's no-referrer: under it browsers send `Origin: null` on form posts, which the
+    // CSRF check must refuse. same-origin still sends nothing to other sites.
+    referrerPolicy: { policy: 'same-origin' },
   });
 
   // TLS is terminated upstream: plain HTTP is served only to the proxies, and only for requests
@@ -124,14 +133,17 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     });
   }
 
-  await app.register(surfaceRoutes('platform', (platform) => {
+  await app.register(surfaceRoutes('platform', async (platform) => {
     registerHealthRoutes(platform, deps.database);
     registerStylesheet(platform);
     registerPlatformHome(platform, deps.database, config.publicUrl);
+    for (const pages of [consolePages(deps), applicationPages(deps)]) await platform.register(pages);
+    await platform.register(portalPages(deps));
   }));
-  await app.register(surfaceRoutes('instance', (instance) => {
+  await app.register(surfaceRoutes('instance', async (instance) => {
     registerStylesheet(instance);
     registerInstanceHome(instance);
+    for (const pages of [instanceLoginPages(deps), housekeepingPages(deps)]) await instance.register(pages);
   }));
 
   return app;

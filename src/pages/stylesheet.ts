@@ -25,6 +25,18 @@ label { display: block; margin-top: .75rem; font-weight: 600; }
 input, select, textarea { font: inherit; padding: .4rem; width: 100%; box-sizing: border-box; }
 button { font: inherit; padding: .5rem 1rem; margin-top: 1rem; background: var(--accent); color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 button.danger { background: var(--danger); }
+fieldset { margin: 1rem 0 0; padding: .25rem .75rem .75rem; border: 1px solid #8884; border-radius: 4px; }
+legend { font-weight: 600; padding: 0 .25rem; }
+label.choice { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; margin-top: .5rem; }
+label.choice input { width: auto; flex: none; }
+.pre-line { white-space: pre-line; }
+.table-scroll { overflow-x: auto; }
+form.inline { display: inline-block; margin: 0 .5rem .25rem 0; }
+form.inline button { margin-top: .25rem; }
+.pager { display: flex; gap: 1rem; margin-top: 1rem; }
+pre.mail-text, code.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
+dt { font-weight: 600; }
+dd { margin: 0 0 .5rem; }
 .error { color: var(--danger); }
 .muted { color: var(--muted); }
 @media (max-width: 32rem) { main { padding: .5rem; } th, td { padding: .25rem; } }

@@ -1,8 +1,10 @@
 import type { Command } from '../command.js';
 import { createOperatorCommand } from './create-operator.js';
 import { instanceCreateCommand, instanceListCommand } from './instance.js';
+import { inviteCreateCommand } from './invite.js';
 import { migrateCommand } from './migrate.js';
+import { orgAppCreateCommand } from './org-app.js';
 import { seedCommand } from './seed.js';
 import { serveCommand } from './serve.js';
 
-export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand, inviteCreateCommand, orgAppCreateCommand];

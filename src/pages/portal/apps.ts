@@ -1,0 +1,220 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiError } from '../../http/errors.js';
+import { formField } from '../../http/web/form-fields.js';
+import { signOut } from '../../http/web/session-cookies.js';
+import { createSecret, endSecretOverlap, listSecrets, rotateSecret, type CredentialRefusal } from '../../platform/app-credentials.js';
+import { addRedirectUri, findDeveloperApp, listDeveloperApps, removeRedirectUri, updateAppSettings, type AppChangeRefusal, type AppRow, type AppSettingsInput } from '../../platform/app-settings.js';
+import { portalDeveloper, type DeveloperAccount } from '../../platform/developer-accounts.js';
+import { parseInterestedCustomers } from '../../platform/developer-applications.js';
+import { answerInformationRequest, ReviewError, reviewHistory } from '../../platform/review.js';
+import { idParam, queryParam, time } from '../console/views.js';
+import { html } from '../html.js';
+import { appPageBody, type AppPageState } from './app-page.js';
+import { appIntegrations, instanceNames } from './queries.js';
+import { APP_STATUSES, appPath, type PortalDependencies, PORTAL_HOME, PORTAL_LOGIN, sendPortalPage, statusBadge } from './views.js';
+
+/** Messages shown after a redirect, chosen by a fixed key so the query string cannot inject text. */
+const NOTICES = {
+  'settings-saved': 'Settings saved.',
+  'settings-unchanged': 'Nothing to save: the settings were already like this.',
+  'redirect-added': 'Redirect URI added.',
+  'redirect-removed': 'Redirect URI removed.',
+  'answer-sent': 'Thank you: your answer was sent to the reviewer, and your application is back in review.',
+  'overlap-ended': 'The overlap has ended: previous secret keys no longer work.',
+} as const;
+
+/** Refusals shown after a redirect, by the same kind of key. */
+const REFUSALS = {
+  'secret-already-issued': 'That request was already handled (the page was reloaded or the form sent twice), so no new secret key was made. The secret key shown then is not shown again; rotate it if you did not copy it.',
+  'nothing-to-end': 'There was no previous secret key left to end.',
+  'not-approved': 'Only approved apps have secret keys.',
+  'not-editable': 'A revoked app can no longer be changed.',
+  'not-registered': 'That redirect URI was not registered (any more).',
+  'no-question': 'There is no open question to answer any more.',
+} as const;
+
+type NoticeKey = keyof typeof NOTICES;
+type RefusalKey = keyof typeof REFUSALS;
+
+function knownKey<K extends string>(table: Record<K, string>, key: string): K | undefined {
+  return Object.keys(table).find((known): known is K => known === key);
+}
+
+function redirectToApp(reply: FastifyReply, appId: number, outcome: { notice: NoticeKey } | { refusal: RefusalKey }, anchor = ''): FastifyReply {
+  const query = 'notice' in outcome ? `notice=${outcome.notice}` : `refused=${outcome.refusal}`;
+  return reply.redirect(`${appPath(appId)}?${query}${anchor}`, 303);
+}
+
+function notFound(reply: FastifyReply): FastifyReply {
+  // The same answer for "no such app" and "another developer's app": existence is not revealed.
+  return reply.sendError(apiError.notFound('No such app'));
+}
+
+export function registerPortalApps(app: FastifyInstance, deps: PortalDependencies): void {
+  const { database, clock, config } = deps;
+  const db = database.db;
+
+  /** The signed-in developer, or null after signing out a session whose account is gone. */
+  async function currentDeveloper(request: FastifyRequest, reply: FastifyReply): Promise<DeveloperAccount | null> {
+    const session = request.webSession;
+    const developer = session === null ? null : await portalDeveloper(db, session.subjectId);
+    if (developer === null) await signOut(request, reply, 'developer', database);
+    return developer;
+  }
+
+  /** The developer and their app named in the path, or null once the reply is sent (sign-in or 404). */
+  async function developerApp(request: FastifyRequest, reply: FastifyReply): Promise<{ developer: DeveloperAccount; app: AppRow } | null> {
+    const developer = await currentDeveloper(request, reply);
+    if (developer === null) {
+      await reply.redirect(PORTAL_LOGIN, 303);
+      return null;
+    }
+    const appId = idParam(request.params, 'appId');
+    const found = appId === null ? undefined : await findDeveloperApp(db, developer.id, appId);
+    if (found === undefined) {
+      await notFound(reply);
+      return null;
+    }
+    return { developer, app: found };
+  }
+
+  async function renderApp(request: FastifyRequest, reply: FastifyReply, developer: DeveloperAccount, appId: number, state: AppPageState, status = 200): Promise<FastifyReply> {
+    const current = await findDeveloperApp(db, developer.id, appId);
+    if (current === undefined) return notFound(reply);
+    const customers = parseInterestedCustomers(current.interested_event_customers);
+    const names = await instanceNames(database, customers.instances);
+    const data = {
+      app: current,
+      secrets: current.status === 'approved' ? await listSecrets(db, current.id, clock) : [],
+      integrations: await appIntegrations(database, current.id, config.publicUrl),
+      history: await reviewHistory(db, current.id),
+      eventCustomers: { instances: customers.instances.map((slug) => names.get(slug) ?? slug), other: customers.other },
+    };
+    return sendPortalPage(request, reply, { title: current.display_name, body: appPageBody(request, data, state), developer, status });
+  }
+
+  function refusalFor(reason: AppChangeRefusal | CredentialRefusal | 'not-registered'): RefusalKey | null {
+    switch (reason) {
+      case 'not-found':
+        return null;
+      case 'already-exists':
+      case 'stale':
+      case 'nothing-to-rotate':
+        return 'secret-already-issued';
+      default:
+        return reason;
+    }
+  }
+
+  /** Answers a refused change: 404 for someone else's app, else back to the app with the reason. */
+  function refuse(reply: FastifyReply, appId: number, reason: AppChangeRefusal | CredentialRefusal | 'not-registered', anchor: string): FastifyReply {
+    const refusal = refusalFor(reason);
+    return refusal === null ? notFound(reply) : redirectToApp(reply, appId, { refusal }, anchor);
+  }
+
+  app.get(PORTAL_HOME, async (request, reply) => {
+    const developer = await currentDeveloper(request, reply);
+    if (developer === null) return reply.redirect(PORTAL_LOGIN, 303);
+    const apps = await listDeveloperApps(db, developer.id);
+    const rows = apps.map((row) => html`<tr>
+<td><a href="${appPath(row.id)}">${row.display_name}</a></td>
+<td>${statusBadge(row.status)}</td>
+<td>${row.status === 'approved' ? html`<code>${row.client_id}</code>` : html`<span class="muted">—</span>`}</td>
+<td>${time(row.updated_at)}</td>
+</tr>`);
+    const body = html`<h1>Your apps</h1>
+${rows.length === 0
+  ? html`<p>You have no apps yet.</p>`
+  : html`<div class="table-scroll"><table><thead><tr><th scope="col">App</th><th scope="col">Status</th><th scope="col">API ID</th><th scope="col">Last change</th></tr></thead><tbody>${rows}</tbody></table></div>`}
+<h2>What the statuses mean</h2>
+<dl>${Object.values(APP_STATUSES).map((status) => html`<dt>${status.label}</dt><dd>${status.explanation}</dd>`)}</dl>`;
+    return sendPortalPage(request, reply, { title: 'Your apps', body, developer });
+  });
+
+  app.get('/portal/apps/:appId', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const notice = knownKey(NOTICES, queryParam(request.query, 'notice'));
+    const refusal = knownKey(REFUSALS, queryParam(request.query, 'refused'));
+    return renderApp(request, reply, found.developer, found.app.id, {
+      notice: notice === undefined ? undefined : NOTICES[notice],
+      error: refusal === undefined ? undefined : REFUSALS[refusal],
+    });
+  });
+
+  app.post('/portal/apps/:appId/settings', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const values: AppSettingsInput = {
+      displayName: formField(request.body, 'displayName'),
+      description: formField(request.body, 'description'),
+      homepageUrl: formField(request.body, 'homepageUrl'),
+      privacyUrl: formField(request.body, 'privacyUrl'),
+      logoUrl: formField(request.body, 'logoUrl'),
+    };
+    const result = await updateAppSettings(db, { developerId: found.developer.id, appId: found.app.id, change: values, ip: request.ip }, clock);
+    if (result.ok) return redirectToApp(reply, found.app.id, { notice: result.changed.length === 0 ? 'settings-unchanged' : 'settings-saved' }, '#settings');
+    if (result.reason === 'invalid') return renderApp(request, reply, found.developer, found.app.id, { settings: { values, errors: result.errors } }, 400);
+    return refuse(reply, found.app.id, result.reason, '#settings');
+  });
+
+  app.post('/portal/apps/:appId/redirect-uris', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const uri = formField(request.body, 'redirectUri');
+    const result = await addRedirectUri(db, { developerId: found.developer.id, appId: found.app.id, change: uri, ip: request.ip }, clock);
+    if (result.ok) return redirectToApp(reply, found.app.id, { notice: 'redirect-added' }, '#redirect-uris');
+    if (result.reason === 'invalid') return renderApp(request, reply, found.developer, found.app.id, { redirectUri: { value: uri, error: result.message } }, 400);
+    return refuse(reply, found.app.id, result.reason, '#redirect-uris');
+  });
+
+  app.post('/portal/apps/:appId/redirect-uris/remove', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const result = await removeRedirectUri(db, { developerId: found.developer.id, appId: found.app.id, change: formField(request.body, 'uri'), ip: request.ip }, clock);
+    if (result.ok) return redirectToApp(reply, found.app.id, { notice: 'redirect-removed' }, '#redirect-uris');
+    // Removal has no invalid input: a URI that is not registered is simply not there.
+    return refuse(reply, found.app.id, result.reason === 'invalid' ? 'not-registered' : result.reason, '#redirect-uris');
+  });
+
+  app.post('/portal/apps/:appId/answer', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const answer = formField(request.body, 'answer');
+    try {
+      await answerInformationRequest(db, { appId: found.app.id, developerId: found.developer.id, answer, ip: request.ip, publicUrl: config.publicUrl }, clock);
+    } catch (error) {
+      if (!(error instanceof ReviewError)) throw error;
+      if (error.field === 'message') return renderApp(request, reply, found.developer, found.app.id, { answer: { value: answer, error: error.message } }, 400);
+      return redirectToApp(reply, found.app.id, { refusal: 'no-question' });
+    }
+    return redirectToApp(reply, found.app.id, { notice: 'answer-sent' });
+  });
+
+  app.post('/portal/apps/:appId/secrets', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const result = await createSecret(db, { developerId: found.developer.id, appId: found.app.id, ip: request.ip }, clock);
+    if (!result.ok) return refuse(reply, found.app.id, result.reason, '#credentials');
+    return renderApp(request, reply, found.developer, found.app.id, { revealed: { secret: result.secret, rotated: false } });
+  });
+
+  app.post('/portal/apps/:appId/secrets/rotate', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const expected = Number(formField(request.body, 'current'));
+    // A missing or odd value can match no secret: it is refused as an outdated form.
+    const expectedCurrentId = Number.isSafeInteger(expected) ? expected : 0;
+    const result = await rotateSecret(db, { developerId: found.developer.id, appId: found.app.id, expectedCurrentId, ip: request.ip }, clock);
+    if (!result.ok) return refuse(reply, found.app.id, result.reason, '#credentials');
+    return renderApp(request, reply, found.developer, found.app.id, { revealed: { secret: result.secret, rotated: true } });
+  });
+
+  app.post('/portal/apps/:appId/secrets/end-overlap', async (request, reply) => {
+    const found = await developerApp(request, reply);
+    if (found === null) return reply;
+    const result = await endSecretOverlap(db, { developerId: found.developer.id, appId: found.app.id, ip: request.ip }, clock);
+    if (!result.ok) return refuse(reply, found.app.id, result.reason, '#credentials');
+    return redirectToApp(reply, found.app.id, { notice: 'overlap-ended' }, '#credentials');
+  });
+}
