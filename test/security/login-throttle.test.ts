@@ -6,14 +6,15 @@ import { openTestDatabase } from '../support/database.js';
 
 describe('login throttle', () => {
   let database: Database;
-  let close: () => Promise<void>;
+  let handle: Awaited<ReturnType<typeof openTestDatabase>>;
   const clock = new ManualClock();
   beforeEach(async () => {
-    ({ database, close } = await openTestDatabase());
+    handle = await openTestDatabase();
+    database = handle.database;
     clock.set('2026-06-01T10:00:00.000Z');
   });
   afterEach(async () => {
-    await close();
+    await handle.close();
   });
 
   const keys = (account: string, address = 'address:1') => ({ account: `test:account:${account}`, address: `test:${address}` });

@@ -6,14 +6,15 @@ import { openTestDatabase } from '../support/database.js';
 
 describe('web sessions', () => {
   let database: Database;
-  let close: () => Promise<void>;
+  let handle: Awaited<ReturnType<typeof openTestDatabase>>;
   const clock = new ManualClock('2026-06-01T10:00:00.000Z');
   beforeEach(async () => {
-    ({ database, close } = await openTestDatabase());
+    handle = await openTestDatabase();
+    database = handle.database;
     clock.set('2026-06-01T10:00:00.000Z');
   });
   afterEach(async () => {
-    await close();
+    await handle.close();
   });
 
   const start = (kind: 'operator' | 'user', orgId = 0) => startSession(database.db, { kind, subjectId: 7, orgId, ip: '127.0.0.1', userAgent: 'test' }, clock);
