@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Schema } from '../db/schema.js';
-import { clearLoginFailures, LOGIN_LIMITS, loginLockedUntil, recordLoginFailure, type ThrottleKeys } from '../security/login-throttle.js';
-import { hashPassword, verifyPassword } from '../security/passwords.js';
+import { LOGIN_LIMITS, throttledSignIn, type ThrottleKeys } from '../security/login-throttle.js';
+import { verifyPasswordOrDecoy } from '../security/passwords.js';
 
 /** A user of one instance, as the sign-in and Housekeeping pages need them. */
 export interface InstanceUser {
@@ -17,8 +17,6 @@ export interface InstanceUser {
 
 /** Longest username or email accepted at sign-in; longer input cannot name an account. */
 export const MAX_LOGIN_LENGTH = 254;
-/** Longest password verified: hashing megabytes of input on request would be a cheap denial of service. */
-export const MAX_PASSWORD_LENGTH = 1024;
 
 /** Usernames and emails compare case-insensitively, as they are stored (`*_normalized`). */
 export function normalizeLogin(login: string): string {
@@ -67,10 +65,6 @@ export async function findUserById(db: Kysely<Schema>, orgId: number, userId: nu
   return row === undefined ? undefined : toInstanceUser(row);
 }
 
-// A real argon2id hash to verify against when the account does not exist, so an unknown login
-// costs the same time as a wrong password and response times do not reveal which accounts exist.
-let decoyHash: Promise<string> | undefined;
-
 /**
  * Checks a sign-in attempt against the users of ONE instance: a user of another instance never
  * matches, whatever the password. Null for an unknown login, a wrong password, or a user
@@ -78,12 +72,7 @@ let decoyHash: Promise<string> | undefined;
  */
 export async function verifyUserLogin(db: Kysely<Schema>, orgId: number, login: string, password: string): Promise<InstanceUser | null> {
   const found = await findUserByLogin(db, orgId, login);
-  if (found?.passwordHash == null || password === '' || password.length > MAX_PASSWORD_LENGTH) {
-    decoyHash ??= hashPassword('decoy password that no account has');
-    await verifyPassword(await decoyHash, password.slice(0, MAX_PASSWORD_LENGTH));
-    return null;
-  }
-  return (await verifyPassword(found.passwordHash, password)) ? found.user : null;
+  return (await verifyPasswordOrDecoy(found?.passwordHash, password)) ? (found?.user ?? null) : null;
 }
 
 export type SignInOutcome =
@@ -117,16 +106,10 @@ export function signInThrottleKeys(orgId: number, login: string, userId: number 
 export async function attemptSignIn(db: Kysely<Schema>, attempt: SignInAttempt, clock: Clock): Promise<SignInOutcome> {
   const found = await findUserByLogin(db, attempt.orgId, attempt.login);
   const keys = signInThrottleKeys(attempt.orgId, attempt.login, found?.user.id, attempt.ip);
-  const lockedUntil = await loginLockedUntil(db, keys, clock);
-  if (lockedUntil !== null) return { outcome: 'locked', until: lockedUntil };
-  const user = await verifyUserLogin(db, attempt.orgId, attempt.login, attempt.password);
-  if (user !== null) {
-    await clearLoginFailures(db, keys);
-    return { outcome: 'signed-in', user };
-  }
-  await recordLoginFailure(db, keys, clock);
-  const nowLocked = await loginLockedUntil(db, keys, clock);
-  if (nowLocked !== null) {
+  const result = await throttledSignIn(db, keys, clock, () => verifyUserLogin(db, attempt.orgId, attempt.login, attempt.password));
+  if (result.outcome === 'accepted') return { outcome: 'signed-in', user: result.value };
+  if (result.outcome === 'locked' && !result.newlyLocked) return { outcome: 'locked', until: result.until };
+  if (result.outcome === 'locked') {
     await recordAudit(
       db,
       {
@@ -134,7 +117,7 @@ export async function attemptSignIn(db: Kysely<Schema>, attempt: SignInAttempt, 
         actor: { type: 'system', id: null },
         action: 'user.sign-in-locked',
         target: found === undefined ? { type: 'login', id: normalizeLogin(attempt.login).slice(0, MAX_LOGIN_LENGTH) } : { type: 'user', id: String(found.user.id) },
-        details: { until: isoTimestamp(nowLocked), failuresAllowed: LOGIN_LIMITS.perAccount },
+        details: { until: isoTimestamp(result.until), failuresAllowed: LOGIN_LIMITS.perAccount },
         ip: attempt.ip,
       },
       clock,

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Schema } from '../db/schema.js';
-import { clearLoginFailures, loginLockedUntil, recordLoginFailure, type ThrottleKeys } from '../security/login-throttle.js';
-import { hashPassword, verifyPassword } from '../security/passwords.js';
+import { throttledSignIn, type ThrottleKeys } from '../security/login-throttle.js';
+import { MAX_PASSWORD_LENGTH, verifyPasswordOrDecoy } from '../security/passwords.js';
 import { isPlausibleEmail, normalizeEmail } from './email-address.js';
 
 export interface DeveloperCredentials {
@@ -23,17 +22,6 @@ export function developerThrottleKeys(email: string, ip: string): ThrottleKeys {
   return { account: `developer:account:${normalizeEmail(email)}`, address: `developer:address:${ip}` };
 }
 
-let decoyHash: Promise<string> | undefined;
-
-/**
- * A hash to verify against when the account does not exist or has no password, so a wrong email
- * costs as much time as a wrong password and response times do not tell which accounts exist.
- */
-function decoyPasswordHash(): Promise<string> {
-  decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  return decoyHash;
-}
-
 /**
  * Checks a developer's portal sign-in. Throttled per account and per address: a locked key is
  * refused before the password is looked at. A developer without a password (password_hash null)
@@ -41,40 +29,23 @@ function decoyPasswordHash(): Promise<string> {
  */
 export async function signInDeveloper(db: Kysely<Schema>, credentials: DeveloperCredentials, clock: Clock): Promise<DeveloperSignIn> {
   const email = normalizeEmail(credentials.email);
-  if (!isPlausibleEmail(email) || credentials.password === '' || credentials.password.length > 1000) return { ok: false, reason: 'invalid' };
-  const keys = developerThrottleKeys(email, credentials.ip);
-  const lockedUntil = await loginLockedUntil(db, keys, clock);
-  if (lockedUntil !== null) return { ok: false, reason: 'locked', until: lockedUntil };
-
-  const developer = await db.selectFrom('developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
-  const passwordHash = developer?.password_hash ?? (await decoyPasswordHash());
-  const matches = await verifyPassword(passwordHash, credentials.password);
-  if (developer === undefined || developer.password_hash === null || !matches) {
-    await recordLoginFailure(db, keys, clock);
-    const nowLocked = await loginLockedUntil(db, keys, clock);
-    if (nowLocked === null) return { ok: false, reason: 'invalid' };
-    await recordAudit(
-      db,
-      {
-        orgId: null,
-        actor: { type: 'system', id: null },
-        action: 'developer.sign-in-locked',
-        target: { type: 'developer', id: developer === undefined ? null : String(developer.id) },
-        details: { email, until: nowLocked.toISOString() },
-        ip: credentials.ip,
-      },
-      clock,
-    );
-    return { ok: false, reason: 'locked', until: nowLocked };
+  if (!isPlausibleEmail(email) || credentials.password === '' || credentials.password.length > MAX_PASSWORD_LENGTH) return { ok: false, reason: 'invalid' };
+  let knownId: number | null = null;
+  const result = await throttledSignIn(db, developerThrottleKeys(email, credentials.ip), clock, async () => {
+    const developer = await db.selectFrom('developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
+    knownId = developer?.id ?? null;
+    return (await verifyPasswordOrDecoy(developer?.password_hash, credentials.password)) ? (developer?.id ?? null) : null;
+  });
+  if (result.outcome === 'refused') return { ok: false, reason: 'invalid' };
+  if (result.outcome === 'locked') {
+    if (result.newlyLocked) {
+      await recordAudit(db, { orgId: null, actor: { type: 'system', id: null }, action: 'developer.sign-in-locked', target: { type: 'developer', id: knownId === null ? null : String(knownId) }, details: { email, until: result.until.toISOString() }, ip: credentials.ip }, clock);
+    }
+    return { ok: false, reason: 'locked', until: result.until };
   }
-
-  await clearLoginFailures(db, keys);
-  await recordAudit(
-    db,
-    { orgId: null, actor: { type: 'developer', id: String(developer.id) }, action: 'developer.signed-in', target: { type: 'developer', id: String(developer.id) }, ip: credentials.ip },
-    clock,
-  );
-  return { ok: true, developerId: developer.id };
+  const developerId = result.value;
+  await recordAudit(db, { orgId: null, actor: { type: 'developer', id: String(developerId) }, action: 'developer.signed-in', target: { type: 'developer', id: String(developerId) }, ip: credentials.ip }, clock);
+  return { ok: true, developerId };
 }
 
 export interface DeveloperAccount {

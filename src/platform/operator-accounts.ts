@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Schema } from '../db/schema.js';
-import { clearLoginFailures, loginLockedUntil, recordLoginFailure, type ThrottleKeys } from '../security/login-throttle.js';
-import { generatePassword, hashPassword, verifyPassword } from '../security/passwords.js';
+import { throttledSignIn, type ThrottleKeys } from '../security/login-throttle.js';
+import { verifyPasswordOrDecoy } from '../security/passwords.js';
 import { normalizeEmail } from './email-address.js';
 
 export interface OperatorAccount {
@@ -32,44 +32,32 @@ export function operatorThrottleKeys(email: string, ip: string): ThrottleKeys {
   return { account: `operator:account:${normalizeEmail(email)}`, address: `operator:address:${ip}` };
 }
 
-let dummyHash: Promise<string> | undefined;
-
-/**
- * A hash to verify against when the email is unknown, so an unknown account costs as much time
- * as a wrong password and response times do not reveal which operators exist.
- */
-function hashForUnknownAccount(): Promise<string> {
-  dummyHash ??= hashPassword(generatePassword());
-  return dummyHash;
-}
-
 /**
  * Checks an operator's email and password (argon2id) under the sign-in throttle. A failure that
- * locks the account or address is audited as a burst; a success clears the account's failures
- * and is audited too.
+ * locks the account or address is audited as a burst; a success is audited too.
  */
 export async function authenticateOperator(db: Kysely<Schema>, attempt: SignInAttempt, clock: Clock): Promise<OperatorSignIn> {
   const email = normalizeEmail(attempt.email);
-  const keys = operatorThrottleKeys(email, attempt.ip);
-  const lockedUntil = await loginLockedUntil(db, keys, clock);
-  if (lockedUntil !== null) return { outcome: 'locked', until: lockedUntil };
-
-  const row = await db.selectFrom('operators').select(['id', 'email', 'name', 'password_hash', 'disabled_at']).where('email', '=', email).executeTakeFirst();
-  const matches = await verifyPassword(row?.password_hash ?? (await hashForUnknownAccount()), attempt.password);
-  if (row === undefined || !matches) {
-    await recordLoginFailure(db, keys, clock);
-    const nowLocked = await loginLockedUntil(db, keys, clock);
-    if (nowLocked === null) return { outcome: 'invalid' };
-    await recordAudit(db, { orgId: null, actor: { type: 'system', id: null }, action: 'operator.sign-in-locked', target: { type: 'operator', id: row === undefined ? null : String(row.id) }, details: { email, until: nowLocked.toISOString() }, ip: attempt.ip }, clock);
-    return { outcome: 'locked', until: nowLocked };
+  let knownId: number | null = null;
+  const result = await throttledSignIn(db, operatorThrottleKeys(email, attempt.ip), clock, async () => {
+    const row = await db.selectFrom('operators').select(['id', 'email', 'name', 'password_hash', 'disabled_at']).where('email', '=', email).executeTakeFirst();
+    knownId = row?.id ?? null;
+    return (await verifyPasswordOrDecoy(row?.password_hash, attempt.password)) ? (row ?? null) : null;
+  });
+  if (result.outcome === 'refused') return { outcome: 'invalid' };
+  if (result.outcome === 'locked') {
+    if (result.newlyLocked) {
+      await recordAudit(db, { orgId: null, actor: { type: 'system', id: null }, action: 'operator.sign-in-locked', target: { type: 'operator', id: knownId === null ? null : String(knownId) }, details: { email, until: result.until.toISOString() }, ip: attempt.ip }, clock);
+    }
+    return { outcome: 'locked', until: result.until };
   }
+  const row = result.value;
   const actor = { type: 'operator', id: String(row.id) } as const;
   const target = { type: 'operator', id: String(row.id) };
   if (row.disabled_at !== null) {
     await recordAudit(db, { orgId: null, actor, action: 'operator.sign-in-refused', target, details: { reason: 'disabled' }, ip: attempt.ip }, clock);
     return { outcome: 'disabled' };
   }
-  await clearLoginFailures(db, keys);
   await recordAudit(db, { orgId: null, actor, action: 'operator.signed-in', target, ip: attempt.ip }, clock);
   return { outcome: 'signed-in', operator: { id: row.id, email: row.email, name: row.name } };
 }

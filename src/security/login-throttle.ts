@@ -41,6 +41,29 @@ export async function recordLoginFailure(db: Kysely<Schema>, keys: ThrottleKeys,
   await countFailure(db, keys.address, LOGIN_LIMITS.perAddress, clock);
 }
 
+export type ThrottledOutcome<T> =
+  | { outcome: 'accepted'; value: T }
+  | { outcome: 'refused' }
+  /** `newlyLocked`: this very failure started the lock (audit it as a burst of failures). */
+  | { outcome: 'locked'; until: Date; newlyLocked: boolean };
+
+/**
+ * The one sign-in sequence: refuse while a key is locked (without checking the password), else
+ * run `check`; a failure is counted per account and address, a success clears the account's count.
+ */
+export async function throttledSignIn<T>(db: Kysely<Schema>, keys: ThrottleKeys, clock: Clock, check: () => Promise<T | null>): Promise<ThrottledOutcome<T>> {
+  const lockedUntil = await loginLockedUntil(db, keys, clock);
+  if (lockedUntil !== null) return { outcome: 'locked', until: lockedUntil, newlyLocked: false };
+  const value = await check();
+  if (value !== null) {
+    await clearLoginFailures(db, keys);
+    return { outcome: 'accepted', value };
+  }
+  await recordLoginFailure(db, keys, clock);
+  const nowLocked = await loginLockedUntil(db, keys, clock);
+  return nowLocked === null ? { outcome: 'refused' } : { outcome: 'locked', until: nowLocked, newlyLocked: true };
+}
+
 export async function clearLoginFailures(db: Kysely<Schema>, keys: ThrottleKeys): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', keys.account).execute();
 }

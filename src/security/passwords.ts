@@ -35,3 +35,25 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
+
+/** Longer passwords are refused before hashing, so a huge one cannot tie up a thread. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * Verifies a sign-in password against an account's hash, or, when there is no account or no
+ * password (null), against a decoy hash: every failure costs one argon2 verification, so
+ * response times do not reveal which accounts exist.
+ */
+export async function verifyPasswordOrDecoy(passwordHash: string | null | undefined, password: string): Promise<boolean> {
+  const tooLong = password.length > MAX_PASSWORD_LENGTH;
+  const candidate = tooLong ? password.slice(0, MAX_PASSWORD_LENGTH) : password;
+  if (passwordHash === null || passwordHash === undefined) {
+    decoyHash ??= hashPassword(generatePassword());
+    await verifyPassword(await decoyHash, candidate);
+    return false;
+  }
+  const matches = await verifyPassword(passwordHash, candidate);
+  return matches && !tooLong && password !== '';
+}
