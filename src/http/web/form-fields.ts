@@ -14,3 +14,28 @@ export function formList(body: unknown, name: string): string[] {
   const items: unknown[] = Array.isArray(value) ? value : [value];
   return items.filter((item): item is string => typeof item === 'string').map((item) => item.trim()).filter((item) => item !== '');
 }
+
+/** A password field exactly as typed: unlike formField it is not trimmed, since spaces may be part of it. */
+export function formPassword(body: unknown, name: string): string {
+  const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+/** A positive integer id from a path parameter, or null for anything else (answered with 404). */
+export function idParam(params: unknown, name = 'id'): number | null {
+  const value: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, name) : undefined;
+  if (typeof value !== 'string' || !/^[1-9]\d{0,14}$/.test(value)) return null;
+  return Number(value);
+}
+
+/** A query-string value as a string ('' when absent or repeated oddly). */
+export function queryParam(query: unknown, name: string): string {
+  const value: unknown = typeof query === 'object' && query !== null ? Reflect.get(query, name) : undefined;
+  return typeof value === 'string' ? value : '';
+}
+
+/** A path parameter as a string ('' when absent). */
+export function pathParam(params: unknown, name: string): string {
+  const value: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, name) : undefined;
+  return typeof value === 'string' ? value : '';
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDependencies } from '../../http/server.js';
 import { csrfTokenFor } from '../../http/web/csrf.js';
-import { formField, formList } from '../../http/web/form-fields.js';
+import { formField, formList, formPassword, pathParam } from '../../http/web/form-fields.js';
 import { pageArea, sendPage } from '../../http/web/page-area.js';
 import { listInstances } from '../../instance/instances.js';
 import { APPLICATION_LIMITS, submitApplication, type ApplicationErrors, type ApplicationInput, type UnavailableReason } from '../../platform/developer-applications.js';
@@ -63,16 +63,7 @@ function sendUnavailable(request: FastifyRequest, reply: FastifyReply, reason: U
   return sendPage(request, reply, { title: page.title, status: page.status, body: html`<h1>${page.title}</h1>${page.body}` });
 }
 
-function tokenParam(request: FastifyRequest): string {
-  const value: unknown = typeof request.params === 'object' && request.params !== null ? Reflect.get(request.params, 'token') : undefined;
-  return typeof value === 'string' ? value : '';
-}
-
 function readInput(body: unknown): ApplicationInput {
-  const raw = (name: string): string => {
-    const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
-    return typeof value === 'string' ? value : '';
-  };
   return {
     name: formField(body, 'name'),
     companyName: formField(body, 'companyName'),
@@ -85,8 +76,8 @@ function readInput(body: unknown): ApplicationInput {
     homepageUrl: formField(body, 'homepageUrl'),
     privacyUrl: formField(body, 'privacyUrl'),
     // Passwords as typed: spaces at either end are part of them.
-    password: raw('password'),
-    passwordConfirmation: raw('passwordConfirmation'),
+    password: formPassword(body, 'password'),
+    passwordConfirmation: formPassword(body, 'passwordConfirmation'),
   };
 }
 
@@ -156,7 +147,7 @@ function registerRoutes(app: FastifyInstance, deps: ServerDependencies): void {
   );
 
   app.get('/invitations/:token', async (request, reply) => {
-    const token = tokenParam(request);
+    const token = pathParam(request.params, 'token');
     const lookup = await findInvitationByToken(database.db, token, clock);
     if (lookup.status !== 'pending') return sendUnavailable(request, reply, lookup.status);
     const { invitation } = lookup;
@@ -164,7 +155,7 @@ function registerRoutes(app: FastifyInstance, deps: ServerDependencies): void {
   });
 
   app.post('/invitations/:token', async (request, reply) => {
-    const token = tokenParam(request);
+    const token = pathParam(request.params, 'token');
     const input = readInput(request.body);
     const result = await submitApplication(database.db, { token, input, ip: request.ip, publicUrl: deps.config.publicUrl }, clock);
     switch (result.outcome) {

@@ -8,7 +8,9 @@ import { approveApplication, rejectApplication, requestInformation, REVIEW_ACTIO
 import { csrfField, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { appAuditHistory, getAppDetail, instanceNamesBySlug, isAppStatus, listApps, APP_STATUSES, type AppDetail, type AuditRow } from './queries.js';
-import { appStatusLabel, buttonForm, ownValue, errorNotice, idParam, queryParam, sendConsolePage, statusBadge, successNotice, time, wideTable } from './views.js';
+import { appStatusLabel, sendConsolePage } from './views.js';
+import { buttonForm, errorNotice, ownValue, statusBadge, successNotice, time, wideTable } from '../components.js';
+import { idParam, queryParam } from '../../http/web/form-fields.js';
 
 const DONE_MESSAGES: Record<string, string> = {
   approved: 'Approved. The developer was emailed and creates the secret key in the portal.',

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerDependencies } from '../../http/server.js';
 import { html } from '../html.js';
 import { platformAuditPage, type AuditRow } from './queries.js';
-import { queryParam, sendConsolePage, time, wideTable } from './views.js';
+import { sendConsolePage } from './views.js';
+import { time, wideTable } from '../components.js';
+import { queryParam } from '../../http/web/form-fields.js';
 
 /** Entries per page of the audit log. */
 const AUDIT_PAGE_SIZE = 50;

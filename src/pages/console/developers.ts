@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerDependencies } from '../../http/server.js';
 import { html } from '../html.js';
 import { listDevelopers } from './queries.js';
-import { appStatusLabel, sendConsolePage, time, wideTable } from './views.js';
+import { appStatusLabel, sendConsolePage } from './views.js';
+import { time, wideTable } from '../components.js';
 
 export function registerDeveloperRoutes(app: FastifyInstance, deps: ServerDependencies): void {
   app.get('/console/developers', async (request, reply) => {

@@ -15,7 +15,9 @@ import {
 } from '../../platform/invitations.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html } from '../html.js';
-import { buttonForm, ownValue, errorNotice, idParam, queryParam, sendConsolePage, statusBadge, successNotice, time, wideTable } from './views.js';
+import { sendConsolePage } from './views.js';
+import { buttonForm, errorNotice, ownValue, statusBadge, successNotice, time, wideTable } from '../components.js';
+import { idParam, queryParam } from '../../http/web/form-fields.js';
 
 const STATUS_LABELS: Record<InvitationStatus, string> = { pending: 'Pending', used: 'Used', expired: 'Expired', withdrawn: 'Withdrawn' };
 

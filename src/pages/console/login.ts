@@ -7,7 +7,9 @@ import { signIn, signOut } from '../../http/web/session-cookies.js';
 import { authenticateOperator, recordOperatorSignOut } from '../../platform/operator-accounts.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html } from '../html.js';
-import { passwordField, queryParam, sendConsolePage, successNotice } from './views.js';
+import { sendConsolePage } from './views.js';
+import { successNotice } from '../components.js';
+import { formPassword, queryParam } from '../../http/web/form-fields.js';
 
 /** Where a signed-in operator lands, and the only place `next` may point into. */
 const CONSOLE_HOME = '/console';
@@ -47,7 +49,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: ServerDependenci
 
   app.post('/console/login', { config: { anonymous: true } }, async (request, reply) => {
     const email = formField(request.body, 'email');
-    const password = passwordField(request.body, 'password');
+    const password = formPassword(request.body, 'password');
     const next = consoleNext(formField(request.body, 'next'));
     const errors: FieldErrors = {};
     if (email === '') errors.email = 'Enter your email address';

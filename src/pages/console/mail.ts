@@ -4,7 +4,9 @@ import { apiError } from '../../http/errors.js';
 import type { ServerDependencies } from '../../http/server.js';
 import { getMail, listMail } from '../../mail/outbox-listing.js';
 import { html } from '../html.js';
-import { idParam, queryParam, sendConsolePage, statusBadge, time, wideTable } from './views.js';
+import { sendConsolePage } from './views.js';
+import { statusBadge, time, wideTable } from '../components.js';
+import { idParam, queryParam } from '../../http/web/form-fields.js';
 
 /** Messages per page of the outbox. */
 const MAIL_PAGE_SIZE = 50;

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppStatus } from '../../db/schema.js';
 import { sendPage } from '../../http/web/page-area.js';
-import { formatUtc } from '../../platform/program-mail.js';
 import { csrfField } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 
@@ -35,9 +34,6 @@ export function sendConsolePage(request: FastifyRequest, reply: FastifyReply, pa
   });
 }
 
-export function time(iso: string | null): SafeHtml {
-  return iso === null ? html`<span class="muted">—</span>` : html`<time datetime="${iso}">${formatUtc(iso)}</time>`;
-}
 
 const STATUS_LABELS: Record<AppStatus, string> = {
   applied: 'Waiting for review',
@@ -51,55 +47,11 @@ export function appStatusLabel(status: AppStatus): string {
   return STATUS_LABELS[status];
 }
 
-export function statusBadge(label: string): SafeHtml {
-  return html`<span class="status">${label}</span>`;
-}
 
-/**
- * The entry of a message table for a key from outside (a redirect's `done`, a stored action).
- * Only the table's own keys count, so `?done=constructor` shows nothing rather than something inherited.
- */
-export function ownValue(table: Readonly<Record<string, string>>, key: string | undefined): string | undefined {
-  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
-}
 
-/** A success message after a redirect, announced to screen readers. */
-export function successNotice(message: string | undefined): SafeHtml {
-  return message === undefined ? html`` : html`<div class="notice" role="status">${message}</div>`;
-}
 
-/** A refusal that is about the whole page (e.g. an action no longer allowed), announced at once. */
-export function errorNotice(message: string | undefined): SafeHtml {
-  return message === undefined ? html`` : html`<div class="notice error" role="alert">${message}</div>`;
-}
 
-/** A table that scrolls sideways on a narrow screen instead of widening the page. */
-export function wideTable(head: SafeHtml, rows: SafeHtml[], empty: string): SafeHtml {
-  if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
-  return html`<div class="table-scroll"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>`;
-}
 
-/** A small form with one button that POSTs to `action` (resend, withdraw, …). */
-export function buttonForm(request: FastifyRequest, action: string, label: string, options: { danger?: boolean; hidden?: Record<string, string> } = {}): SafeHtml {
-  const hidden = Object.entries(options.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
-  return html`<form method="post" action="${action}" class="inline">${csrfField(request.webSession?.csrfToken ?? '')}${hidden}<button type="submit"${options.danger === true ? html` class="danger"` : ''}>${label}</button></form>`;
-}
 
-/** A positive integer id from a path parameter, or null for anything else (answered with 404). */
-export function idParam(params: unknown, name = 'id'): number | null {
-  const value: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, name) : undefined;
-  if (typeof value !== 'string' || !/^[1-9]\d{0,14}$/.test(value)) return null;
-  return Number(value);
-}
 
-/** A query-string value as a string ('' when absent or repeated oddly). */
-export function queryParam(query: unknown, name: string): string {
-  const value: unknown = typeof query === 'object' && query !== null ? Reflect.get(query, name) : undefined;
-  return typeof value === 'string' ? value : '';
-}
 
-/** A password field exactly as typed: unlike formField it is not trimmed, since spaces may be part of it. */
-export function passwordField(body: unknown, name: string): string {
-  const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
-  return typeof value === 'string' ? value : '';
-}

@@ -2,6 +2,7 @@ import { SERVICE_SCOPES, type ServiceScope } from '../../oauth/scopes.js';
 import type { AppOwner, IntegrableApp, IntegrationSummary } from '../../platform/integrations.js';
 import type { CreatedOrgApp, OrgAppSummary } from '../../platform/org-apps.js';
 import { MAX_APP_DESCRIPTION_LENGTH, MAX_APP_NAME_LENGTH } from '../../platform/org-apps.js';
+import { successNotice } from '../components.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { signOutForm } from '../instance-login/views.js';
@@ -31,10 +32,6 @@ ${link('apps', 'Your apps')}` : ''}
 ${context.canReadAudit ? link('audit', 'Audit log') : ''}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;
-}
-
-function notice(message: string | undefined): SafeHtml {
-  return message === undefined ? html`` : html`<div class="notice" role="status">${message}</div>`;
 }
 
 function ownerLabel(owner: AppOwner): string {
@@ -96,7 +93,7 @@ export function integrationsPage(context: PageContext, integrations: readonly In
 </tr>`,
   );
   return html`<h1>Integrations</h1>
-${notice(message)}
+${successNotice(message)}
 <p>Apps that work with ${context.instanceName}'s data. Each one gets only the permissions granted here; a change applies at once.</p>
 <p><a href="${context.prefix}/housekeeping/integrations/new">Add an integration</a></p>
 ${integrations.length === 0
@@ -142,7 +139,7 @@ ${oboChoice(context.instanceName, values.obo)}
 export function integrationPage(context: PageContext, integration: IntegrationSummary, values: { scopes: readonly string[]; obo: boolean }, errors: FieldErrors, message?: string): SafeHtml {
   const base = `${context.prefix}/housekeeping/integrations/${integration.id}`;
   return html`<h1>${integration.appName}</h1>
-${notice(message)}
+${successNotice(message)}
 ${errorSummary(errors)}
 <p>By ${ownerLabel(integration.owner)} · API ID <code>${integration.clientId}</code>${integration.appStatus === 'approved' ? '' : html` · <span class="status">app ${integration.appStatus}</span>`}</p>
 ${integration.appDescription === '' ? '' : html`<p>${integration.appDescription}</p>`}

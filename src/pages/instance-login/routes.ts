@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import { csrfTokenFor } from '../../http/web/csrf.js';
-import { formField } from '../../http/web/form-fields.js';
+import { formField, formPassword } from '../../http/web/form-fields.js';
 import { pageArea, prefixOf, safeNextPath, sendPage } from '../../http/web/page-area.js';
 import { signIn, signOut } from '../../http/web/session-cookies.js';
 import { attemptSignIn, MAX_LOGIN_LENGTH } from '../../instance/user-accounts.js';
@@ -19,12 +19,6 @@ interface Deps {
 /** Where to go after signing in: a path of this instance from `next`, else its front page. */
 function destination(next: string): string {
   return safeNextPath(next, '/');
-}
-
-/** A field read exactly as sent: passwords may begin or end with spaces. */
-function untrimmedField(body: unknown, name: string): string {
-  const value: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, name) : undefined;
-  return typeof value === 'string' ? value : '';
 }
 
 function instanceName(request: FastifyRequest): string {
@@ -58,7 +52,7 @@ export function instanceLoginPages(deps: Deps): FastifyPluginAsync {
     app.post(INSTANCE_LOGIN_PATH, { config: { anonymous: true } }, async (request, reply) => {
       if (request.tenant.kind !== 'instance') return reply.callNotFound();
       const login = formField(request.body, 'login').slice(0, MAX_LOGIN_LENGTH);
-      const password = untrimmedField(request.body, 'password');
+      const password = formPassword(request.body, 'password');
       const next = destination(formField(request.body, 'next'));
       const errors: FieldErrors = {};
       if (login === '') errors.login = 'Enter your username or email address.';

@@ -6,7 +6,7 @@ import { APPLICATION_LIMITS } from '../../platform/developer-applications.js';
 import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS_PER_APP, parseRedirectUris } from '../../platform/redirect-uris.js';
 import type { ReviewEvent } from '../../platform/review.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
-import { errorNotice, successNotice, time } from '../console/views.js';
+import { errorNotice, successNotice, time } from '../components.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import type { AppIntegration } from './queries.js';

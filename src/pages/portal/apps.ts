@@ -7,7 +7,8 @@ import { addRedirectUri, findDeveloperApp, listDeveloperApps, removeRedirectUri,
 import { portalDeveloper, type DeveloperAccount } from '../../platform/developer-accounts.js';
 import { parseInterestedCustomers } from '../../platform/developer-applications.js';
 import { answerInformationRequest, ReviewError, reviewHistory } from '../../platform/review.js';
-import { idParam, queryParam, time } from '../console/views.js';
+import { time } from '../components.js';
+import { idParam, queryParam } from '../../http/web/form-fields.js';
 import { html } from '../html.js';
 import { appPageBody, type AppPageState } from './app-page.js';
 import { appIntegrations, instanceNames } from './queries.js';

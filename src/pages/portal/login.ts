@@ -5,7 +5,8 @@ import { safeNextPath } from '../../http/web/page-area.js';
 import { signIn, signOut } from '../../http/web/session-cookies.js';
 import { recordDeveloperSignOut, signInDeveloper } from '../../platform/developer-accounts.js';
 import { formatUtc } from '../../platform/program-mail.js';
-import { passwordField, queryParam, successNotice } from '../console/views.js';
+import { successNotice } from '../components.js';
+import { formPassword, queryParam } from '../../http/web/form-fields.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html } from '../html.js';
 import { PORTAL_HOME, PORTAL_LOGIN, sendPortalPage, type PortalDependencies } from './views.js';
@@ -51,7 +52,7 @@ export function registerPortalLogin(app: FastifyInstance, deps: PortalDependenci
 
   app.post(PORTAL_LOGIN, { config: { anonymous: true } }, async (request, reply) => {
     const email = formField(request.body, 'email');
-    const password = passwordField(request.body, 'password');
+    const password = formPassword(request.body, 'password');
     const next = portalNext(formField(request.body, 'next'));
     const errors: FieldErrors = {};
     if (email === '') errors.email = 'Enter your email address';
