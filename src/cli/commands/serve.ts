@@ -35,11 +35,14 @@ export const serveCommand: Command = {
       lines.push('');
       if (summary === null) lines.push(`No demo.json in ${config.dataDir}: this database was not seeded from this data directory.`);
       else lines.push(formatDemoSummary(summary), '', `All of this is in ${path.join(config.dataDir, 'demo.json')}.`);
+      const first = summary?.instances[0]?.baseUrl ?? `${base}/o/<slug>`;
       lines.push(
         '',
-        'Try it:',
+        'Try it (accept the self-signed certificate once in the browser):',
+        `  ${base}/console           operator console: invite a developer, review applications, read the mail outbox`,
+        `  ${base}/portal            developer portal: apps, secrets, redirect URIs, integrations`,
+        `  ${first}/housekeeping  org admin: integrate apps, grant permissions, own apps, audit log`,
         `  curl -k ${base}/healthz`,
-        `  open ${base}/ in a browser (accept the self-signed certificate)`,
       );
     }
     io.out(lines.join('\n'));
