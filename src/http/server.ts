@@ -137,8 +137,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     registerHealthRoutes(platform, deps.database);
     registerStylesheet(platform);
     registerPlatformHome(platform, deps.database, config.publicUrl);
-    for (const pages of [consolePages(deps), applicationPages(deps)]) await platform.register(pages);
-    await platform.register(portalPages(deps));
+    for (const pages of [consolePages(deps), applicationPages(deps), portalPages(deps)]) await platform.register(pages);
   }));
   await app.register(surfaceRoutes('instance', async (instance) => {
     registerStylesheet(instance);
