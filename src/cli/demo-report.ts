@@ -10,12 +10,21 @@ export function writeDemoFile(dataDir: string, summary: DemoSummary): string {
   return file;
 }
 
+/** The demo summary written at seeding, or null when it is missing or not one (e.g. edited by hand). */
 export function readDemoFile(dataDir: string): DemoSummary | null {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path.join(dataDir, 'demo.json'), 'utf8')) as DemoSummary;
+    parsed = JSON.parse(readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
   } catch {
     return null;
   }
+  return isDemoSummary(parsed) ? parsed : null;
+}
+
+function isDemoSummary(value: unknown): value is DemoSummary {
+  if (typeof value !== 'object' || value === null) return false;
+  const { instances, logins, app, attendeePassword } = value as Partial<Record<keyof DemoSummary, unknown>>;
+  return Array.isArray(instances) && Array.isArray(logins) && typeof app === 'object' && app !== null && typeof attendeePassword === 'string';
 }
 
 export function formatDemoSummary(summary: DemoSummary): string {

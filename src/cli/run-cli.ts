@@ -72,8 +72,7 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
 }
 
 function isParseArgsError(error: unknown): error is Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS');
 }
 
 function oneLine(error: Error): string {

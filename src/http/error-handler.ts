@@ -31,13 +31,13 @@ function wantsHtml(request: FastifyRequest): boolean {
   return !isApiPath(request.url) && (request.headers.accept ?? '').includes('text/html');
 }
 
-function fieldsOf(error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).map((issue) => {
+function fieldsOf(validation: NonNullable<FastifyError['validation']>, context: FastifyError['validationContext']): FieldProblem[] {
+  return validation.map((issue) => {
     const base = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const missing = typeof issue.params.missingProperty === 'string' ? issue.params.missingProperty : undefined;
     const extra = typeof issue.params.additionalProperty === 'string' ? issue.params.additionalProperty : undefined;
     const leaf = missing ?? extra;
-    const field = [error.validationContext === 'body' ? '' : error.validationContext, base, leaf].filter((p) => p !== undefined && p !== '').join('.');
+    const field = [context === 'body' ? '' : context, base, leaf].filter((p) => p !== undefined && p !== '').join('.');
     const message = extra !== undefined ? 'is not an accepted property' : (issue.message ?? 'is invalid');
     return { field: field === '' ? '(body)' : field, message };
   });
@@ -46,9 +46,9 @@ function fieldsOf(error: FastifyError): FieldProblem[] {
 /** Turns anything thrown into the ApiError the client sees. Unknown errors become a 500 with a trace hash. */
 function toApiError(error: unknown, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
-  const fastifyError = error as Partial<FastifyError>;
-  if (Array.isArray(fastifyError.validation)) {
-    const fields = fieldsOf(fastifyError as FastifyError);
+  const fastifyError: Partial<FastifyError> = error instanceof Error ? error : {};
+  if (fastifyError.validation !== undefined) {
+    const fields = fieldsOf(fastifyError.validation, fastifyError.validationContext);
     const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
     return apiError.validation(`Invalid request: ${summary}`, fields);
   }

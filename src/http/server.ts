@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -22,6 +21,8 @@ import { housekeepingPages } from '../pages/housekeeping/routes.js';
 import { consolePages } from '../pages/console/index.js';
 import { applicationPages } from '../pages/apply/index.js';
 import { portalPages } from '../pages/portal/routes.js';
+import { InstanceProviders } from '../oauth/providers.js';
+import { oauthRoutes } from '../oauth/routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,7 +79,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
         : https.createServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler),
     rewriteUrl(req) {
       const url = req.url ?? '/';
-      const origin = requestOrigin(req, trust, (req.socket as Partial<TLSSocket>).encrypted === true);
+      const origin = requestOrigin(req, trust, 'encrypted' in req.socket && req.socket.encrypted === true);
       const queryAt = url.indexOf('?');
       const path = queryAt === -1 ? url : url.slice(0, queryAt);
       const tenant = tenants.resolve(origin.host, path);
@@ -139,10 +140,18 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     registerPlatformHome(platform, deps.database, config.publicUrl);
     for (const pages of [consolePages(deps), applicationPages(deps), portalPages(deps)]) await platform.register(pages);
   }));
+  // One authorization server per instance, built on its first OAuth request (src/oauth/).
+  const providers = new InstanceProviders({
+    db: deps.database.db,
+    config,
+    clock: deps.clock,
+    logError: (error, message) => app.log.error({ err: error }, message),
+  });
   await app.register(surfaceRoutes('instance', async (instance) => {
     registerStylesheet(instance);
     registerInstanceHome(instance);
     for (const pages of [instanceLoginPages(deps), housekeepingPages(deps)]) await instance.register(pages);
+    await instance.register(oauthRoutes(providers));
   }));
 
   return app;

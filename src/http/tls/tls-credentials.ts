@@ -28,7 +28,7 @@ export function loadTlsCredentials(config: Config, clock: Clock): TlsCredentials
       }
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(`--cert/--key are not a PEM certificate and private key: ${(error as Error).message}`);
+      throw new ConfigError(`--cert/--key are not a PEM certificate and private key: ${error instanceof Error ? error.message : String(error)}`);
     }
     return { cert, key, source: 'configured', file: config.tlsCertFile };
   }
@@ -56,7 +56,7 @@ function readPem(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`--${flag} ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(`--${flag} ${file} cannot be read: ${error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'error'}`);
   }
 }
 
