@@ -32,6 +32,8 @@ export interface Config {
   bodyLimit: number;
   /** pino log level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** Lifetime of OAuth access tokens (service and on-behalf-of), in seconds. */
+  accessTokenTtl: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +65,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'mailFrom', flag: 'mail-from', env: 'CONCAT_MAIL_FROM', defaultText: 'ConCat Platform <no-reply@localhost>', doc: 'sender of platform email' },
   { key: 'bodyLimit', flag: 'body-limit', env: 'CONCAT_BODY_LIMIT', defaultText: '1048576', doc: 'largest accepted request body, in bytes' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', defaultText: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'accessTokenTtl', flag: 'access-token-ttl', env: 'CONCAT_ACCESS_TOKEN_TTL', defaultText: '3600', doc: 'lifetime of OAuth access tokens, in seconds (60 to 86400)' },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -124,6 +127,7 @@ export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
     mailFrom: text('mailFrom') ?? 'ConCat Platform <no-reply@localhost>',
     bodyLimit: parseInteger(text('bodyLimit') ?? '1048576', 'body-limit', 1024, 100 * 1024 * 1024),
     logLevel,
+    accessTokenTtl: parseInteger(text('accessTokenTtl') ?? '3600', 'access-token-ttl', 60, 86_400),
   };
 }
 

@@ -43,6 +43,9 @@ export interface Schema {
   web_sessions: WebSessionsTable;
   login_throttle: LoginThrottleTable;
   mail_messages: MailMessagesTable;
+
+  oauth_records: OauthRecordsTable;
+  oauth_signing_keys: OauthSigningKeysTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,4 +533,43 @@ export interface MailMessagesTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization server (0003)
+
+/** What oidc-provider stores through its adapter, one row per (instance, model, id). */
+export interface OauthRecordsTable {
+  org_id: number;
+  /** The provider's model name: AccessToken, ClientCredentials, RefreshToken, Grant, Session… */
+  model: string;
+  /** SHA-256 hex of the provider's id (a bearer token's value is its id). */
+  id: string;
+  /** The provider's payload, JSON. */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** The app's client_id as the provider names it (decimal text). */
+  client_id: string | null;
+  /** The user id (decimal text) for user-bound records. */
+  account_id: string | null;
+  /** Null: no expiry. Rows past it are ignored and pruned. */
+  expires_at: string | null;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+/** An instance's token-signing keys (ES256). */
+export interface OauthSigningKeysTable {
+  org_id: number;
+  kid: string;
+  alg: string;
+  /** Public JWK, JSON. */
+  public_jwk: string;
+  /** Private JWK encrypted with the data directory's key file (see src/oauth/signing-keys.ts). */
+  private_jwk_encrypted: string;
+  created_at: string;
+  /** Set when a newer key replaced it; retired keys are not published or used. */
+  retired_at: string | null;
 }

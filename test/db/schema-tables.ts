@@ -36,6 +36,8 @@ const TABLES: Record<keyof Schema, true> = {
   web_sessions: true,
   login_throttle: true,
   mail_messages: true,
+  oauth_records: true,
+  oauth_signing_keys: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)
