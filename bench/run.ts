@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { request } from '../test/support/https-client.js';
 import { freePort } from '../test/support/platform.js';
 import { measure, median, type LoadOptions, type Measurement } from './measure.js';
 
@@ -40,6 +41,16 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Pr
   });
 }
 
+const HEALTHZ = 'platform GET /healthz (TLS, security headers, tenancy, routing)';
+
+/** A client_credentials token of the demo app, for the scenarios that present one. */
+async function issueToken(url: string, credentials: string): Promise<string> {
+  const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&scope=user%3Aread&${credentials}` });
+  const token: unknown = response.json<Record<string, unknown>>().access_token;
+  if (response.status !== 200 || typeof token !== 'string') throw new Error(`could not get a token: ${response.status} ${response.body}`);
+  return token;
+}
+
 interface Scenario {
   name: string;
   load: Omit<LoadOptions, 'connections' | 'durationSeconds'>;
@@ -53,16 +64,27 @@ async function main(): Promise<void> {
   const env = { CONCAT_DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'concat.sqlite')}`, LOG_LEVEL: 'warn', PORT: String(port) };
   process.stderr.write(`bench: starting the platform (demo data) in ${dataDir}…\n`);
   const platform = await startProcess(['--import', 'tsx', 'src/cli/main.ts', 'serve', '--demo'], env, /listening on/);
-  const demo = JSON.parse(readFileSync(path.join(dataDir, 'demo.json'), 'utf8')) as { instances: { baseUrl: string }[] };
+  const demo = JSON.parse(readFileSync(path.join(dataDir, 'demo.json'), 'utf8')) as { instances: { baseUrl: string }[]; app: { clientId: number; clientSecret: string } };
   const instanceBase = demo.instances[0]?.baseUrl ?? '';
   const certDir = path.join(dataDir, 'tls');
   const baseline = await startProcess(['--import', 'tsx', 'bench/baseline-server.ts', path.join(certDir, 'localhost-cert.pem'), path.join(certDir, 'localhost-key.pem'), String(baselinePort)], {}, /listening/);
 
   const baselineScenario: Scenario = { name: 'baseline: bare node:https JSON', load: { url: `https://localhost:${baselinePort}/` } };
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const credentials = `client_id=${demo.app.clientId}&client_secret=${encodeURIComponent(demo.app.clientSecret)}`;
+  const token = await issueToken(`${instanceBase}/api/oauth/token`, credentials);
   const scenarios: Scenario[] = [
-    { name: 'platform GET /healthz (TLS, security headers, tenancy, routing)', load: { url: `https://localhost:${port}/healthz` } },
+    { name: HEALTHZ, load: { url: `https://localhost:${port}/healthz` } },
     { name: 'platform GET /readyz (one database query)', load: { url: `https://localhost:${port}/readyz` } },
     { name: 'instance GET {instance}/assets/style.css (prefix resolution)', load: { url: `${instanceBase}/assets/style.css` } },
+    {
+      name: 'POST {instance}/api/oauth/token client_credentials (ConCat form-body secret)',
+      load: { url: `${instanceBase}/api/oauth/token`, method: 'POST', headers: form, body: `grant_type=client_credentials&scope=user%3Aread&${credentials}` },
+    },
+    {
+      name: 'POST {instance}/oauth/introspect (token check through the provider)',
+      load: { url: `${instanceBase}/oauth/introspect`, method: 'POST', headers: form, body: `token=${encodeURIComponent(token)}&${credentials}` },
+    },
   ];
 
   const results: { name: string; baseline: Measurement[]; subject: Measurement[] }[] = [];
@@ -85,15 +107,17 @@ async function main(): Promise<void> {
   const lines = [
     `Run ${new Date().toISOString()}: ${rounds} alternating rounds of ${durationSeconds} s, ${connections} connections, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, database ${env.DATABASE_URL.startsWith('sqlite:') ? 'SQLite' : 'PostgreSQL'}, pinning ${pinning ? 'server core 0 / load core 1' : 'off'}.`,
     '',
-    '| scenario | req/s (median) | baseline req/s | ratio | p50 ms | p99 ms | baseline p99 ms | non-2xx |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | req/s (median) | baseline req/s | ratio | ratio to /healthz | p50 ms | p99 ms | baseline p99 ms | non-2xx |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
+  const healthz = results.find((r) => r.name === HEALTHZ);
+  const healthzRps = healthz === undefined ? Number.NaN : median(healthz.subject.map((m) => m.requestsPerSecond));
   for (const r of results) {
     const rps = median(r.subject.map((m) => m.requestsPerSecond));
     const baseRps = median(r.baseline.map((m) => m.requestsPerSecond));
     const non2xx = r.subject.reduce((sum, m) => sum + m.non2xx + m.errors, 0);
     lines.push(
-      `| ${r.name} | ${Math.round(rps)} | ${Math.round(baseRps)} | ${(rps / baseRps).toFixed(2)} | ${median(r.subject.map((m) => m.p50Ms))} | ${median(r.subject.map((m) => m.p99Ms))} | ${median(r.baseline.map((m) => m.p99Ms))} | ${non2xx} |`,
+      `| ${r.name} | ${Math.round(rps)} | ${Math.round(baseRps)} | ${(rps / baseRps).toFixed(2)} | ${(rps / healthzRps).toFixed(2)} | ${median(r.subject.map((m) => m.p50Ms))} | ${median(r.subject.map((m) => m.p99Ms))} | ${median(r.baseline.map((m) => m.p99Ms))} | ${non2xx} |`,
     );
   }
   const report = lines.join('\n');
