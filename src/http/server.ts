@@ -22,6 +22,7 @@ import { consolePages } from '../pages/console/index.js';
 import { applicationPages } from '../pages/apply/index.js';
 import { portalPages } from '../pages/portal/routes.js';
 import { InstanceProviders } from '../oauth/providers.js';
+import { interactionPages } from '../oauth/interactions.js';
 import { oauthRoutes } from '../oauth/routes.js';
 
 declare module 'fastify' {
@@ -152,6 +153,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     registerInstanceHome(instance);
     for (const pages of [instanceLoginPages(deps), housekeepingPages(deps)]) await instance.register(pages);
     await instance.register(oauthRoutes(providers));
+    await instance.register(interactionPages(deps, providers));
   }));
 
   return app;

@@ -76,5 +76,6 @@ export function clientMetadata(client: InstanceClient): ClientMetadata {
     response_types: signIn ? ['code'] : [],
     redirect_uris: signIn ? client.redirectUris : [],
     id_token_signed_response_alg: 'ES256',
+    concat_require_pkce: client.requirePkce,
   };
 }

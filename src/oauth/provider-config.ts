@@ -6,7 +6,8 @@
  * Each option carries its documentation. oidc-provider's own defaults are not relied upon where
  * they matter for security: they are restated here with the reason.
  */
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, interactionPolicy as InteractionPolicy, KoaContextWithOIDC } from 'oidc-provider';
+import { escapeHtml } from '../pages/html.js';
 import { OBO_SCOPES, OIDC_SCOPES, SERVICE_SCOPES } from './scopes.js';
 import type { SigningJwk } from './signing-keys.js';
 
@@ -37,11 +38,36 @@ export interface InstanceProviderInputs {
   accessTokenTtl: number;
   /** Called when an app revokes one of its own tokens, before it is destroyed (the audit entry). */
   onRevocation: (ctx: KoaContextWithOIDC, token: { clientId?: string | undefined; kind: string }) => Promise<void>;
+  /** oidc-provider's `interactionPolicy` (the module is loaded lazily, see providers.ts). */
+  interactionPolicy: typeof InteractionPolicy;
+  /** Whether `sub` names a user of this instance (a user of another instance never resolves). */
+  userExists: (sub: string) => Promise<boolean>;
 }
+
+/** The interaction pages (login and consent), relative to the instance's base URL (interactions.ts). */
+export const INTERACTION_PATH = '/oauth/interaction';
 
 /** Whether the token belongs to the client asking: an app sees and revokes only its own tokens. */
 function ownToken(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string | undefined }): boolean {
   return token.clientId === client.clientId;
+}
+
+/**
+ * The default prompts, plus a login check that always asks: who is signed in is decided by the
+ * instance's own session, not by the provider's session cookie (which may still name a user who
+ * signed out of the instance since). The login interaction is answered at once, without a page,
+ * when the instance session exists (interactions.ts); consent is still skipped when a grant covers
+ * the request.
+ */
+function signInEveryTime(policy: typeof InteractionPolicy): InteractionPolicy.DefaultPolicy {
+  const prompts = policy.base();
+  prompts.get('login')?.checks.add(
+    new policy.Check('concat_instance_session', 'the instance session decides who signs in', (ctx) => {
+      const result = ctx.oidc.result as { login?: unknown } | undefined;
+      return result?.login === undefined ? policy.Check.REQUEST_PROMPT : policy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return prompts;
 }
 
 export function providerConfiguration(inputs: InstanceProviderInputs): Configuration {
@@ -59,11 +85,20 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
     responseTypes: ['code'],
 
     /**
-     * PKCE: S256 only (the provider never accepts `plain`). Required for public clients, none of
-     * which we register; confidential ConCat clients may omit it, as real ones do (issue 4), unless
-     * the developer turned on "require PKCE" (part 2 wires that flag here).
+     * PKCE: S256 only (the provider never accepts `plain`); a challenge that is sent is enforced.
+     * Required for public clients, none of which we register; confidential ConCat clients may omit
+     * it, as real ones do (issue 4), unless the developer turned on "require PKCE" (apps.require_pkce,
+     * passed as client metadata `concat_require_pkce` by clients.ts).
      */
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || client['concat_require_pkce'] === true },
+
+    /** `concat_require_pkce`: the app's "require PKCE" flag (apps.require_pkce), set by clients.ts. */
+    extraClientMetadata: {
+      properties: ['concat_require_pkce'],
+      validator: (_ctx, key, value) => {
+        if (key === 'concat_require_pkce' && value !== undefined && typeof value !== 'boolean') throw new Error('concat_require_pkce must be a boolean');
+      },
+    },
 
     /** Client authentication at the token, introspection and revocation endpoints: a secret in the form body (ConCat's way) or HTTP Basic. Secrets are compared against their hashes (`compareClientSecret` is replaced in providers.ts). */
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
@@ -87,8 +122,23 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
     /** Claims per OIDC scope (part 2 fills in ConCat's user data). */
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
 
-    /** Accounts are the instance's users (part 2: login and consent). Until then no account exists. */
-    findAccount: () => undefined,
+    /** Accounts are the instance's users; `sub` is the user id. Users of other instances never resolve. */
+    findAccount: async (_ctx, sub) => {
+      if (!(await inputs.userExists(sub))) return undefined;
+      return { accountId: sub, claims: () => ({ sub }) };
+    },
+
+    /** Our own login and consent pages (interactions.ts), under the instance's base URL. */
+    interactions: {
+      policy: signInEveryTime(inputs.interactionPolicy),
+      url: (ctx, interaction) => `${new URL(ctx.oidc.issuer).pathname.replace(/\/$/, '')}${INTERACTION_PATH}/${interaction.uid}`,
+    },
+
+    /** Every sign-in grant gets a refresh token (ConCat: no `offline_access` needed). */
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+
+    /** Refresh tokens outlive the provider's browser session: they end only by rotation or revocation. */
+    expiresWithSession: () => false,
 
     features: {
       /** The development-only login/consent pages: never. Our own pages handle interactions. */
@@ -143,6 +193,15 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
 
     /** `redirect_uri` is required in every authorization request, even with one registered URI (OIDC; checklist A4). */
     allowOmittingSingleRegisteredRedirectUri: false,
+
+    /**
+     * The page shown when an authorization request cannot be sent back to the app (unknown
+     * client, unregistered redirect_uri): plain, ours, no third-party fonts, never a redirect.
+     */
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in request refused</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>This sign-in request cannot be completed</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p><p>Go back to the app and try again, or contact its developer.</p></main></body></html>`;
+    },
 
     /** Bearer tokens in query strings are refused (OAuth 2.1; checklist D33). */
     acceptQueryParamAccessTokens: false,

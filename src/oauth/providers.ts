@@ -143,6 +143,13 @@ export class InstanceProviders {
         cookieKeys: [cookieKey],
         cookieSuffix: String(orgId),
         accessTokenTtl: config.accessTokenTtl,
+        interactionPolicy: oidc.interactionPolicy,
+        userExists: async (sub) => {
+          const id = parseClientId(sub);
+          if (id === null) return false;
+          const row = await db.selectFrom('users').select('id').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+          return row !== undefined;
+        },
         onRevocation: async (ctx: KoaContextWithOIDC, token) => {
           await recordAudit(
             db,
@@ -161,6 +168,16 @@ export class InstanceProviders {
       return (await findValidSecret(db, this.clientId, actual, clock)) !== null;
     };
     provider.registerGrantType('client_credentials', clientCredentialsHandler(db, orgId, oidc.errors), 'scope');
+    // A replayed code or refresh token: the provider revokes the whole grant; we record it.
+    provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error_detail?: string }) => {
+      if (!/already (consumed|used)$/.test(error.error_detail ?? '')) return;
+      const clientId = ctx.oidc.client?.clientId ?? null;
+      recordAudit(
+        db,
+        { orgId, actor: { type: 'app', id: clientId }, action: 'oauth.token-reuse-detected', target: { type: 'oauth-grant', id: null }, details: { detail: error.error_detail }, ip: ctx.ip },
+        clock,
+      ).catch((failure: unknown) => this.deps.logError(failure, 'audit of a token reuse failed'));
+    });
     provider.on('server_error', (_ctx, error) => this.deps.logError(error, 'authorization server error'));
     return { provider, orgId, issuer };
   }

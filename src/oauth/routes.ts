@@ -18,7 +18,10 @@ import type { InstanceProvider, InstanceProviders } from './providers.js';
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** Our path (relative to the instance base URL) → the provider's route path, and the methods. */
-const MOUNTS: readonly { path: string; target: string; methods: ('GET' | 'POST')[] }[] = [
+const MOUNTS: readonly { path: string; target: string | ((params: Record<string, string>) => string); methods: ('GET' | 'POST')[] }[] = [
+  // The authorization endpoint at ConCat's path, and where the provider resumes after an interaction.
+  { path: OAUTH_ROUTES.authorization, target: OAUTH_ROUTES.authorization, methods: ['GET'] },
+  { path: `${OAUTH_ROUTES.authorization}/:uid`, target: (params) => `${OAUTH_ROUTES.authorization}/${encodeURIComponent(params.uid ?? '')}`, methods: ['GET'] },
   { path: '/.well-known/openid-configuration', target: '/.well-known/openid-configuration', methods: ['GET'] },
   // RFC 8414 metadata: the same document (the provider serves only the OIDC name).
   { path: '/.well-known/oauth-authorization-server', target: '/.well-known/openid-configuration', methods: ['GET'] },
@@ -50,7 +53,7 @@ export function oauthRoutes(providers: InstanceProviders): (app: FastifyInstance
       app.route({
         method: mount.methods,
         url: mount.path,
-        handler: async (request, reply) => handOver(request, reply, mount.target),
+        handler: async (request, reply) => handOver(request, reply, typeof mount.target === 'string' ? mount.target : mount.target(request.params as Record<string, string>)),
       });
     }
     return Promise.resolve();
@@ -72,11 +75,7 @@ export function oauthRoutes(providers: InstanceProviders): (app: FastifyInstance
     raw.url = `${target}${query}`;
     // The provider derives its mount path from originalUrl minus url: the issuer's path.
     Reflect.set(raw, 'originalUrl', `${mountPath}${target}${query}`);
-    for (const name of FORWARDING_HEADERS) delete raw.headers[name];
-    raw.headers.host = issuer.host;
-    raw.headers['x-forwarded-host'] = issuer.host;
-    raw.headers['x-forwarded-proto'] = 'https';
-    raw.headers['x-forwarded-for'] = request.ip;
+    pinToIssuer(request, entry);
     reply.hijack();
     const res = reply.raw;
     await new Promise<void>((resolve) => {
@@ -93,4 +92,15 @@ export function oauthRoutes(providers: InstanceProviders): (app: FastifyInstance
       });
     });
   }
+}
+
+/** Drops every forwarded header the client sent and sets them from the issuer (see above). */
+export function pinToIssuer(request: FastifyRequest, entry: InstanceProvider): void {
+  const raw = request.raw;
+  const issuer = new URL(entry.issuer);
+  for (const name of FORWARDING_HEADERS) delete raw.headers[name];
+  raw.headers.host = issuer.host;
+  raw.headers['x-forwarded-host'] = issuer.host;
+  raw.headers['x-forwarded-proto'] = 'https';
+  raw.headers['x-forwarded-for'] = request.ip;
 }
