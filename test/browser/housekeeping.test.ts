@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { systemClock } from '../../src/clock.js';
-import { seedDemo, type DemoSummary } from '../../src/demo/seed.js';
+import type { DemoSummary } from '../../src/demo/seed.js';
 import { launchBrowser } from '../support/browser.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { startDemoPlatform, type TestPlatform } from '../support/platform.js';
 
 /** Whether the page fits the viewport's width (nothing to scroll sideways on a phone). */
 function fitsWidth(page: Page): Promise<boolean> {
@@ -17,11 +16,9 @@ describe('Housekeeping in Chromium', () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    t = await startTestPlatform({}, {
-      beforeListen: async (database) => {
-        demo = await seedDemo(database, { publicUrl: new URL('https://localhost'), clock: systemClock, users: 20 });
-      },
-    });
+    const started = await startDemoPlatform();
+    t = started;
+    demo = started.demo;
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { systemClock } from '../../src/clock.js';
-import { seedDemo, type DemoSummary } from '../../src/demo/seed.js';
+import type { DemoSummary } from '../../src/demo/seed.js';
 import { findValidSecret } from '../../src/platform/app-credentials.js';
 import { secretMatches } from '../../src/security/secrets.js';
 import { launchBrowser } from '../support/browser.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { startDemoPlatform, type TestPlatform } from '../support/platform.js';
 
 const SECRET_PATTERN = /ccs_[\w-]{43}/;
 
@@ -21,11 +21,9 @@ describe('developer portal in Chromium', () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    t = await startTestPlatform({}, {
-      beforeListen: async (database) => {
-        demo = await seedDemo(database, { publicUrl: new URL('https://localhost'), clock: systemClock, users: 20 });
-      },
-    });
+    const started = await startDemoPlatform();
+    t = started;
+    demo = started.demo;
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+import { systemClock } from '../../src/clock.js';
 import { resolveConfig, type Config, type RawSettings } from '../../src/config.js';
+import { seedDemo, type DemoSummary } from '../../src/demo/seed.js';
 import { startPlatform, type RunningPlatform, type StartOptions } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -43,4 +45,16 @@ export async function startTestPlatform(settings: RawSettings = {}, options: Sta
       if (testDb === undefined) await db.cleanup();
     },
   };
+}
+
+/** The real platform with the demo seeded (a small first instance unless told), and the demo's logins and app. */
+export async function startDemoPlatform(users = 20): Promise<TestPlatform & { demo: DemoSummary }> {
+  let demo: DemoSummary | undefined;
+  const t = await startTestPlatform({}, {
+    beforeListen: async (database) => {
+      demo = await seedDemo(database, { publicUrl: new URL('https://localhost'), clock: systemClock, users });
+    },
+  });
+  if (demo === undefined) throw new Error('the demo was not seeded');
+  return { ...t, demo };
 }
