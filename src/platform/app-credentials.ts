@@ -166,6 +166,9 @@ const MAX_PRESENTED_SECRET_LENGTH = 200;
  * not revoked, not past its end date. Records the use (last_used_at). Null otherwise, for any
  * reason: the authorization server answers every failure the same way.
  */
+/** How stale `last_used_at` may get before a use rewrites it. */
+const LAST_USED_PRECISION_MS = 60_000;
+
 export async function findValidSecret(db: Kysely<Schema>, clientId: number | string, presentedSecret: string, clock: Clock): Promise<number | null> {
   const id = typeof clientId === 'number' ? clientId : /^\d{1,15}$/.test(clientId) ? Number(clientId) : Number.NaN;
   if (!Number.isSafeInteger(id) || presentedSecret === '' || presentedSecret.length > MAX_PRESENTED_SECRET_LENGTH) return null;
@@ -181,6 +184,14 @@ export async function findValidSecret(db: Kysely<Schema>, clientId: number | str
     .execute();
   const match = rows.find((row) => secretMatches(presentedSecret, row.secret_hash));
   if (match === undefined) return null;
-  await db.updateTable('app_secrets').set({ last_used_at: nowIso }).where('id', '=', match.id).execute();
+  // At most one write a minute per secret: every token request passes here, and "last used" needs
+  // no finer precision (the inactivity rule counts days).
+  const staleBefore = isoTimestamp(new Date(clock.now().getTime() - LAST_USED_PRECISION_MS));
+  await db
+    .updateTable('app_secrets')
+    .set({ last_used_at: nowIso })
+    .where('id', '=', match.id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', staleBefore)]))
+    .execute();
   return app.id;
 }

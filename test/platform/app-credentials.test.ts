@@ -157,6 +157,15 @@ describe('app credentials', () => {
 
     clock.advance(5 * 60_000);
     expect(await findValidSecret(database.db, app.clientId, issued.secret, clock)).toBe(app.appId);
+    const firstUse = isoTimestamp(clock.now());
+    expect(currentSecret(await listSecrets(database.db, app.appId, clock))?.lastUsedAt).toBe(firstUse);
+
+    // Uses within a minute do not rewrite the row (every token request passes here); later ones do.
+    clock.advance(30_000);
+    expect(await findValidSecret(database.db, app.clientId, issued.secret, clock)).toBe(app.appId);
+    expect(currentSecret(await listSecrets(database.db, app.appId, clock))?.lastUsedAt).toBe(firstUse);
+    clock.advance(31_000);
+    expect(await findValidSecret(database.db, app.clientId, issued.secret, clock)).toBe(app.appId);
     expect(currentSecret(await listSecrets(database.db, app.appId, clock))?.lastUsedAt).toBe(isoTimestamp(clock.now()));
 
     expect(await findValidSecret(database.db, app.clientId, `${issued.secret}x`, clock)).toBeNull();
