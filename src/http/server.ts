@@ -18,12 +18,14 @@ import type { TlsCredentials } from './tls/tls-credentials.js';
 import type { WebSession } from '../security/web-sessions.js';
 import { instanceLoginPages } from '../pages/instance-login/routes.js';
 import { housekeepingPages } from '../pages/housekeeping/routes.js';
+import { accountPages } from '../pages/account/routes.js';
 import { consolePages } from '../pages/console/index.js';
 import { applicationPages } from '../pages/apply/index.js';
 import { portalPages } from '../pages/portal/routes.js';
 import { InstanceProviders } from '../oauth/providers.js';
 import { interactionPages } from '../oauth/interactions.js';
 import { oauthRoutes } from '../oauth/routes.js';
+import { apiRoutes } from '../api/api-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -151,8 +153,9 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   await app.register(surfaceRoutes('instance', async (instance) => {
     registerStylesheet(instance);
     registerInstanceHome(instance);
-    for (const pages of [instanceLoginPages(deps), housekeepingPages(deps)]) await instance.register(pages);
+    for (const pages of [instanceLoginPages(deps), housekeepingPages(deps), accountPages(deps)]) await instance.register(pages);
     await instance.register(oauthRoutes(providers));
+    await instance.register(apiRoutes(deps));
     await instance.register(interactionPages(deps, providers));
   }));
 
