@@ -32,21 +32,26 @@ function link(url: string | null, label: string): SafeHtml {
   return html`<a href="${url}" rel="noopener noreferrer" target="_blank">${label}</a>`;
 }
 
-/** The consent page: who asks, for what, and where you go next. All or nothing. */
-export function consentPage(view: ConsentView): SafeHtml {
-  const administrative = view.scopes.some((s) => s.administrative);
-  const by = [view.developer, view.company].filter((v): v is string => v !== null && v !== '').join(', ');
-  const scopes = view.scopes.map(
+/** Scopes in plain language, administrative ones marked (also on the connected-apps page). */
+export function scopeList(scopes: readonly ConsentScope[]): SafeHtml {
+  const items = scopes.map(
     (s) => html`<li${s.administrative ? html` class="administrative"` : ''}><strong>${s.description}</strong> <code>${s.name}</code>${
       s.administrative ? html`<br><span class="danger-text">This is an administrative permission</span>` : ''
     }</li>`,
   );
+  return html`<ul class="scopes">${items}</ul>`;
+}
+
+/** The consent page: who asks, for what, and where you go next. All or nothing. */
+export function consentPage(view: ConsentView): SafeHtml {
+  const administrative = view.scopes.some((s) => s.administrative);
+  const by = [view.developer, view.company].filter((v): v is string => v !== null && v !== '').join(', ');
   return html`<h1>Authorize ${view.appName}</h1>
 <p><strong>${view.appName}</strong>${by === '' ? '' : html` by ${by}`} wants to use your ${view.instanceName} account.</p>
 <p>${view.description}</p>
 <p>${link(view.homepageUrl, 'Website')} ${link(view.privacyUrl, 'Privacy policy')}</p>
 <h2>It will be able to</h2>
-<ul class="scopes">${scopes}</ul>
+${scopeList(view.scopes)}
 <p>After you decide, you will be sent to <strong>${view.redirectHost}</strong>.</p>
 <form method="post" action="${view.confirmAction}" class="inline">${csrfField(view.csrfToken)}<button type="submit"${administrative ? html` class="danger"` : ''}>Authorize</button></form>
 <form method="post" action="${view.denyAction}" class="inline">${csrfField(view.csrfToken)}<button type="submit" class="secondary">Deny</button></form>`;
