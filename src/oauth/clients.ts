@@ -75,6 +75,8 @@ export function clientMetadata(client: InstanceClient): ClientMetadata {
     grant_types: grantTypes,
     response_types: signIn ? ['code'] : [],
     redirect_uris: signIn ? client.redirectUris : [],
+    // RP-initiated logout may send the user back only to one of the app's redirect URIs (exact match).
+    post_logout_redirect_uris: signIn ? client.redirectUris : [],
     id_token_signed_response_alg: 'ES256',
     concat_require_pkce: client.requirePkce,
   };

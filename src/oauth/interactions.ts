@@ -13,15 +13,17 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { csrfTokenFor } from '../http/web/csrf.js';
-import { pageArea, sendPage } from '../http/web/page-area.js';
-import { permissionsOf } from '../instance/user-permissions.js';
+import { pageArea, prefixOf, sendPage } from '../http/web/page-area.js';
+import { signOut } from '../http/web/session-cookies.js';
 import { INSTANCE_LOGIN_PATH } from '../pages/instance-login/routes.js';
 import { consentPage, interactionErrorPage, type ConsentView } from '../pages/consent/views.js';
 import { parseClientId } from './clients.js';
 import { INTERACTION_PATH } from './provider-config.js';
+import { mustReauthenticate } from './reauthentication.js';
 import type { InstanceProvider, InstanceProviders } from './providers.js';
 import { pinToIssuer } from './routes.js';
-import { findScope } from './scopes.js';
+import { findScope, isServiceScope } from './scopes.js';
+import { scopesUserLacks } from './user-scope-permissions.js';
 
 interface Deps {
   database: Database;
@@ -48,6 +50,7 @@ interface Details {
   params: Record<string, unknown>;
   grantId?: string | undefined;
   session?: { uid: string; accountId?: string | undefined } | undefined;
+  iat: number;
   exp: number;
   save: (ttl: number) => Promise<string>;
 }
@@ -78,16 +81,20 @@ export function interactionPages(deps: Deps, providers: InstanceProviders): Fast
       const { entry, details } = found;
       const userId = request.webSession?.subjectId ?? 0;
       if (details.prompt.name === 'login') {
+        const signedInAt = request.webSession?.signedInAt ?? new Date(0);
+        if (mustReauthenticate({ signedInAt, now: deps.clock.now(), maxAge: details.params.max_age, promptLogin: promptsLogin(details), requestedAt: new Date(details.iat * 1000) })) {
+          // prompt=login or max_age: the password is asked again, on the instance's login page.
+          await signOut(request, reply, 'user', deps.database);
+          return reply.redirect(`${prefixOf(request)}${INSTANCE_LOGIN_PATH}?next=${encodeURIComponent(request.url)}`, 303);
+        }
         await forgetOtherAccount(entry, details, String(userId));
-        return finish(request, reply, entry, { login: { accountId: String(userId) } }, false);
+        return finish(request, reply, entry, { login: { accountId: String(userId), ts: Math.floor(signedInAt.getTime() / 1000) } }, false);
       }
       if (details.prompt.name !== 'consent') {
         return interactionErrorPage(request, reply, 'This sign-in request cannot continue. Go back to the app and try again.');
       }
-      const lacking = await lackingScopes(entry.orgId, userId, requestedScopes(details));
-      if (lacking.length > 0) {
-        return finish(request, reply, entry, { error: 'invalid_request', error_description: `the user cannot grant ${lacking.join(' ')}` }, false);
-      }
+      const refusal = await scopeRefusal(entry.orgId, userId, requestedScopes(details));
+      if (refusal !== undefined) return finish(request, reply, entry, refusal, false);
       const view = await consentView(request, reply, entry, details);
       if (view === undefined) return interactionErrorPage(request, reply, 'This app cannot sign you in here any more.');
       const redirectUri = String(details.params.redirect_uri);
@@ -106,10 +113,8 @@ export function interactionPages(deps: Deps, providers: InstanceProviders): Fast
       const userId = request.webSession?.subjectId ?? 0;
       const clientId = String(details.params.client_id);
       const requested = requestedScopes(details);
-      const lacking = await lackingScopes(entry.orgId, userId, requested);
-      if (lacking.length > 0) {
-        return finish(request, reply, entry, { error: 'invalid_request', error_description: `the user cannot grant ${lacking.join(' ')}` }, false);
-      }
+      const refusal = await scopeRefusal(entry.orgId, userId, requested);
+      if (refusal !== undefined) return finish(request, reply, entry, refusal, false);
       const grant = details.grantId === undefined ? new entry.provider.Grant({ accountId: String(userId), clientId }) : await entry.provider.Grant.find(details.grantId);
       if (grant === undefined) return interactionErrorPage(request, reply, 'This sign-in request has expired. Go back to the app and try again.');
       if (requested.length > 0) grant.addOIDCScope(requested.join(' '));
@@ -185,15 +190,16 @@ export function interactionPages(deps: Deps, providers: InstanceProviders): Fast
     };
   }
 
-  /** The requested scopes this user could not use themselves (admin:* without the permission). */
-  async function lackingScopes(orgId: number, userId: number, names: readonly string[]): Promise<string[]> {
-    const needed = names.filter((name) => findScope(name)?.requiredPermission != null);
-    if (needed.length === 0) return [];
-    const held = await permissionsOf(deps.database.db, orgId, userId);
-    return needed.filter((name) => {
-      const permission = findScope(name)?.requiredPermission;
-      return permission != null && !held.includes(permission);
-    });
+  /**
+   * Why the requested scopes cannot be granted, as the error for the app, or undefined: a service
+   * permission is never granted on behalf of a user (`invalid_scope`); an administrative scope the
+   * user does not hold is `invalid_request` (ConCat).
+   */
+  async function scopeRefusal(orgId: number, userId: number, names: readonly string[]): Promise<InteractionResults | undefined> {
+    const service = names.filter(isServiceScope);
+    if (service.length > 0) return { error: 'invalid_scope', error_description: `${service.join(' ')} cannot be granted on behalf of a user` };
+    const lacking = await scopesUserLacks(deps.database.db, orgId, userId, names);
+    return lacking.length > 0 ? { error: 'invalid_request', error_description: `the user cannot grant ${lacking.join(' ')}` } : undefined;
   }
 
   async function audit(request: FastifyRequest, entry: InstanceProvider, action: string, clientId: string, details: Record<string, unknown>): Promise<void> {
@@ -203,6 +209,12 @@ export function interactionPages(deps: Deps, providers: InstanceProviders): Fast
       deps.clock,
     );
   }
+}
+
+/** Whether the request asked for `prompt=login` (a space-separated list). */
+function promptsLogin(details: Details): boolean {
+  const prompt = details.params.prompt;
+  return typeof prompt === 'string' && prompt.split(' ').includes('login');
 }
 
 /** The scopes of the request still to be granted (the provider lists those already granted apart). */

@@ -6,8 +6,11 @@
  * Each option carries its documentation. oidc-provider's own defaults are not relied upon where
  * they matter for security: they are restated here with the reason.
  */
-import type { Configuration, interactionPolicy as InteractionPolicy, KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountClaims, Configuration, interactionPolicy as InteractionPolicy, KoaContextWithOIDC } from 'oidc-provider';
 import { escapeHtml } from '../pages/html.js';
+import { OIDC_SCOPE_CLAIMS } from './account-claims.js';
+import type { InstanceLogout } from './logout-pages.js';
+import { signInTooOld } from './reauthentication.js';
 import { OBO_SCOPES, OIDC_SCOPES, SERVICE_SCOPES } from './scopes.js';
 import type { SigningJwk } from './signing-keys.js';
 
@@ -34,18 +37,47 @@ export interface InstanceProviderInputs {
   cookieKeys: readonly Buffer[];
   /** Distinguishes this instance's cookie names from other instances on the same host. */
   cookieSuffix: string;
+  /** The path of the provider's session cookie: the instance's base path (`/` on its own host). */
+  cookiePath: string;
   /** Access-token lifetime in seconds (config `accessTokenTtl`). */
   accessTokenTtl: number;
   /** Called when an app revokes one of its own tokens, before it is destroyed (the audit entry). */
-  onRevocation: (ctx: KoaContextWithOIDC, token: { clientId?: string | undefined; kind: string }) => Promise<void>;
+  onRevocation: (ctx: KoaContextWithOIDC, token: AuditedToken) => Promise<void>;
+  /** Called when an app introspects a token that is not its own (the audit entry). */
+  onIntrospectionDenied: (ctx: KoaContextWithOIDC, token: AuditedToken) => Promise<void>;
   /** oidc-provider's `interactionPolicy` (the module is loaded lazily, see providers.ts). */
   interactionPolicy: typeof InteractionPolicy;
-  /** Whether `sub` names a user of this instance (a user of another instance never resolves). */
-  userExists: (sub: string) => Promise<boolean>;
+  /**
+   * Whether `sub` names a user of this instance (a user of another instance never resolves) who
+   * still holds the permissions the administrative scopes of `scope` (the token's) need.
+   */
+  accountUsable: (sub: string, scope: string | undefined) => Promise<boolean>;
+  /** The OpenID Connect claims of a user of this instance, read when they are used (account-claims.ts). */
+  findAccountClaims: (sub: string) => Promise<AccountClaims | undefined>;
+  /** The end-session pages (logout-pages.ts). */
+  logout: Pick<InstanceLogout, 'logoutSource' | 'postLogoutSuccessSource'>;
+  /** Who is signed in to the instance on this request (its own session cookie), and since when. */
+  signedInUser: (ctx: KoaContextWithOIDC) => Promise<{ accountId: string; signedInAt: Date } | undefined>;
+  /** The platform's clock (max_age is measured against the instance session's sign-in time). */
+  now: () => Date;
 }
 
 /** The interaction pages (login and consent), relative to the instance's base URL (interactions.ts). */
 export const INTERACTION_PATH = '/oauth/interaction';
+
+/** What the audit trail records of a token (oauth-audit.ts). */
+export interface AuditedToken {
+  kind: string;
+  clientId?: string | undefined;
+  accountId?: string | undefined;
+  grantId?: string | undefined;
+}
+
+/** The audited fields of a token the provider passes to a policy. */
+function audited(token: { kind: string; clientId?: string | undefined; grantId?: string | undefined }): AuditedToken {
+  const accountId: unknown = Reflect.get(token, 'accountId');
+  return { kind: token.kind, clientId: token.clientId, grantId: token.grantId, accountId: typeof accountId === 'string' ? accountId : undefined };
+}
 
 /** Whether the token belongs to the client asking: an app sees and revokes only its own tokens. */
 function ownToken(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string | undefined }): boolean {
@@ -53,18 +85,22 @@ function ownToken(_ctx: KoaContextWithOIDC, client: { clientId: string }, token:
 }
 
 /**
- * The default prompts, plus a login check that always asks: who is signed in is decided by the
- * instance's own session, not by the provider's session cookie (which may still name a user who
- * signed out of the instance since). The login interaction is answered at once, without a page,
- * when the instance session exists (interactions.ts); consent is still skipped when a grant covers
- * the request.
+ * The default prompts, plus a login check: who is signed in is decided by the instance's own
+ * session, not by the provider's session cookie (which may still name a user who signed out of
+ * the instance since). Unless the provider's session names the user signed in to the instance,
+ * with a sign-in recent enough for `max_age`, the login interaction runs; it is answered at once,
+ * without a page, when the instance session exists (interactions.ts). So `prompt=none` works for a
+ * signed-in user, and answers `login_required` otherwise.
  */
-function signInEveryTime(policy: typeof InteractionPolicy): InteractionPolicy.DefaultPolicy {
+function instanceSessionDecides(policy: typeof InteractionPolicy, inputs: InstanceProviderInputs): InteractionPolicy.DefaultPolicy {
   const prompts = policy.base();
   prompts.get('login')?.checks.add(
-    new policy.Check('concat_instance_session', 'the instance session decides who signs in', (ctx) => {
+    new policy.Check('concat_instance_session', 'the instance session decides who signs in', 'login_required', async (ctx) => {
       const result = ctx.oidc.result as { login?: unknown } | undefined;
-      return result?.login === undefined ? policy.Check.REQUEST_PROMPT : policy.Check.NO_NEED_TO_PROMPT;
+      if (result?.login !== undefined) return policy.Check.NO_NEED_TO_PROMPT;
+      const signedIn = await inputs.signedInUser(ctx);
+      if (signedIn === undefined || signedIn.accountId !== ctx.oidc.session?.accountId) return policy.Check.REQUEST_PROMPT;
+      return signInTooOld(signedIn.signedInAt, inputs.now(), ctx.oidc.params?.max_age) ? policy.Check.REQUEST_PROMPT : policy.Check.NO_NEED_TO_PROMPT;
     }),
   );
   return prompts;
@@ -119,18 +155,19 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
     /** The scope names the provider recognises; which of them an app may receive is decided per grant (client-credentials.ts for services). */
     scopes: [...ALL_SCOPE_NAMES],
 
-    /** Claims per OIDC scope (part 2 fills in ConCat's user data). */
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+    /** Claims per OIDC scope: the provider releases only those of the scopes the user granted (checklist C19). */
+    claims: Object.fromEntries(Object.entries(OIDC_SCOPE_CLAIMS).map(([scope, names]) => [scope, [...names]])),
 
     /** Accounts are the instance's users; `sub` is the user id. Users of other instances never resolve. */
-    findAccount: async (_ctx, sub) => {
-      if (!(await inputs.userExists(sub))) return undefined;
-      return { accountId: sub, claims: () => ({ sub }) };
+    findAccount: async (_ctx, sub, token) => {
+      if (!(await inputs.accountUsable(sub, token?.scope))) return undefined;
+      // Read when used (userinfo, ID token), so they are never staler than the request.
+      return { accountId: sub, claims: async () => (await inputs.findAccountClaims(sub)) ?? { sub } };
     },
 
     /** Our own login and consent pages (interactions.ts), under the instance's base URL. */
     interactions: {
-      policy: signInEveryTime(inputs.interactionPolicy),
+      policy: instanceSessionDecides(inputs.interactionPolicy, inputs),
       url: (ctx, interaction) => `${new URL(ctx.oidc.issuer).pathname.replace(/\/$/, '')}${INTERACTION_PATH}/${interaction.uid}`,
     },
 
@@ -150,16 +187,27 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
         enabled: true,
         allowedPolicy: async (ctx, client, token) => {
           if (!ownToken(ctx, client, token)) return false;
-          await inputs.onRevocation(ctx, token);
+          await inputs.onRevocation(ctx, audited(token));
           return true;
         },
       },
       /** RFC 7662. An app sees only its own tokens; anything else is `{active: false}`. */
-      introspection: { enabled: true, allowedPolicy: ownToken },
-      /** Userinfo comes with sign-in (part 2); off until then so discovery does not advertise it. */
-      userinfo: { enabled: false },
-      /** End-session comes with sign-in (part 2); off until then. */
-      rpInitiatedLogout: { enabled: false },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx, client, token) => {
+          if (ownToken(ctx, client, token)) return true;
+          await inputs.onIntrospectionDenied(ctx, audited(token));
+          return false;
+        },
+      },
+      /** OpenID Connect userinfo (GET and POST; the bearer token in the header only, see `acceptQueryParamAccessTokens`); answers `no-store`. */
+      userinfo: { enabled: true },
+      /**
+       * RP-Initiated Logout at `/oauth/logout`, with our pages (logout-pages.ts). GET only: POST
+       * would need `enableHttpPostMethods` and SameSite=None session cookies. A
+       * post_logout_redirect_uri must be one of the app's redirect URIs (clients.ts).
+       */
+      rpInitiatedLogout: { enabled: true, logoutSource: inputs.logout.logoutSource, postLogoutSuccessSource: inputs.logout.postLogoutSuccessSource },
       /** No dynamic client registration: apps come from the developer program. */
       registration: { enabled: false },
       /** No device flow, CIBA, PAR, or JWT access tokens: access tokens are opaque (revocation and permission changes take effect at once). */
@@ -181,7 +229,9 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
         resume: `_concat_oidc_resume_${inputs.cookieSuffix}`,
       },
       keys: inputs.cookieKeys.map((key) => key),
-      long: { httpOnly: true, sameSite: 'lax', secure: true },
+      // The session cookie goes only to this instance's paths. (The short-lived interaction and
+      // resume cookies get the path of their own endpoint from the provider.)
+      long: { httpOnly: true, sameSite: 'lax', secure: true, path: inputs.cookiePath },
       short: { httpOnly: true, sameSite: 'lax', secure: true },
     },
 
@@ -199,8 +249,9 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
      * client, unregistered redirect_uri): plain, ours, no third-party fonts, never a redirect.
      */
     renderError: (ctx, out) => {
+      const what = ctx.oidc.route.startsWith('end_session') ? 'sign-out' : 'sign-in';
       ctx.type = 'html';
-      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in request refused</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>This sign-in request cannot be completed</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p><p>Go back to the app and try again, or contact its developer.</p></main></body></html>`;
+      ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Request refused</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>This ${what} request cannot be completed</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p><p>Go back to the app and try again, or contact its developer.</p></main></body></html>`;
     },
 
     /** Bearer tokens in query strings are refused (OAuth 2.1; checklist D33). */
@@ -209,7 +260,19 @@ export function providerConfiguration(inputs: InstanceProviderInputs): Configura
     /** Signed-token algorithms: ES256 only (the instance's key). `none` and HS* are never used. */
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
 
-    /** Refresh tokens rotate on every use (ConCat: single use); reuse revokes the grant (the provider's behaviour). */
-    rotateRefreshToken: true,
+    /**
+     * Refresh tokens rotate on every use (ConCat: single use); reuse revokes the grant (the
+     * provider's behaviour). A narrower `scope` on refresh narrows the new refresh token too
+     * (ConCat: dropped scopes come back only through a new authorization). The provider builds
+     * the new token from the presented one, whose in-memory scope is set here; it is not saved
+     * (the presented token is only marked consumed), and a wider scope was refused before.
+     */
+    rotateRefreshToken: (ctx) => {
+      const presented = ctx.oidc.entities.RefreshToken;
+      if (presented !== undefined && typeof ctx.oidc.params?.scope === 'string' && ctx.oidc.params.scope !== '') {
+        presented.scope = [...ctx.oidc.requestParamScopes].join(' ');
+      }
+      return true;
+    },
   };
 }

@@ -6,18 +6,24 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type * as Oidc from 'oidc-provider';
-import type { Adapter, AdapterPayload, KoaContextWithOIDC, Provider } from 'oidc-provider';
-import { recordAudit } from '../audit/audit-log.js';
+import type { Adapter, AdapterPayload, Provider } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Schema } from '../db/schema.js';
+import { userSessionCookieName } from '../http/web/session-cookies.js';
 import { baseUrlString } from '../instance/instances.js';
 import { findValidSecret } from '../platform/app-credentials.js';
+import { clientSecretGuard } from '../http/rate-limit/client-auth-throttle.js';
+import { resumeSession } from '../security/web-sessions.js';
+import { findAccountClaims } from './account-claims.js';
 import { clientCredentialsHandler } from './client-credentials.js';
 import { clientMetadata, findInstanceClient, parseClientId } from './clients.js';
+import { instanceLogout } from './logout-pages.js';
+import { OauthAudit } from './oauth-audit.js';
 import { providerConfiguration } from './provider-config.js';
 import { instanceSigningKeys, loadKeyEncryptionKey } from './signing-keys.js';
 import { instanceAdapterFactory, InstanceAdapter } from './storage-adapter.js';
+import { scopesUserLacks } from './user-scope-permissions.js';
 
 /** Live providers at most; the least recently used is dropped beyond it. */
 export const PROVIDER_CACHE_SIZE = 200;
@@ -41,6 +47,8 @@ export interface ProviderDependencies {
   clock: Clock;
   /** Where provider-internal failures (server_error) are reported. */
   logError: (error: unknown, message: string) => void;
+  /** Counts tokens issued and token requests per app (src/usage/usage-tracking.ts). */
+  usage?: { watchProvider(provider: Provider, orgId: number): void };
 }
 
 export interface InstanceProvider {
@@ -96,7 +104,7 @@ export class InstanceProviders {
 
   /** The provider of an instance; undefined when the instance has no base URL. */
   async get(orgId: number): Promise<InstanceProvider | undefined> {
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     const entry = this.#entries.get(orgId);
     if (entry !== undefined && now - entry.at < PROVIDER_MAX_AGE_MS) {
       // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
@@ -135,6 +143,8 @@ export class InstanceProviders {
     const cookieKey = createHmac('sha256', this.#key()).update(`oidc-cookies:${orgId}`).digest();
     const records = instanceAdapterFactory({ db, orgId, clock });
     const adapter = (model: string): Adapter => (model === 'Client' ? new ClientAdapter(db, orgId, clock) : records(model));
+    const audit = new OauthAudit({ db, orgId, clock, logError: this.deps.logError });
+    const logout = instanceLogout({ db, orgId, clock });
     const provider = new oidc.default(
       issuer,
       providerConfiguration({
@@ -142,43 +152,45 @@ export class InstanceProviders {
         signingKeys,
         cookieKeys: [cookieKey],
         cookieSuffix: String(orgId),
+        cookiePath: new URL(issuer).pathname,
         accessTokenTtl: config.accessTokenTtl,
         interactionPolicy: oidc.interactionPolicy,
-        userExists: async (sub) => {
+        accountUsable: async (sub, scope) => {
           const id = parseClientId(sub);
           if (id === null) return false;
           const row = await db.selectFrom('users').select('id').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
-          return row !== undefined;
+          if (row === undefined) return false;
+          // A token whose admin:* scope the user can no longer hold is refused (refresh: invalid_grant).
+          return (await scopesUserLacks(db, orgId, id, (scope ?? '').split(' ').filter((name) => name !== ''))).length === 0;
         },
-        onRevocation: async (ctx: KoaContextWithOIDC, token) => {
-          await recordAudit(
-            db,
-            { orgId, actor: { type: 'app', id: token.clientId ?? null }, action: 'oauth.token-revoked', target: { type: 'oauth-token', id: null }, details: { kind: token.kind }, ip: ctx.ip },
-            clock,
-          );
+        signedInUser: async (ctx) => {
+          const token = ctx.cookies.get(userSessionCookieName(orgId), { signed: false });
+          if (token === undefined || token.length > 200) return undefined;
+          const session = await resumeSession(db, token, 'user', orgId, clock);
+          return session === null ? undefined : { accountId: String(session.subjectId), signedInAt: session.signedInAt };
         },
+        now: () => clock.now(),
+        findAccountClaims: (sub) => findAccountClaims(db, orgId, sub),
+        logout,
+        onRevocation: (ctx, token) => audit.revoked(ctx, token),
+        onIntrospectionDenied: (ctx, token) => audit.introspectionDenied(ctx, token),
       }),
     );
     // Behind our TLS (or the TLS proxy): the mount (routes.ts) sets the forwarded headers itself
     // from the issuer, so trusting them here cannot be abused by a client.
     provider.proxy = true;
+    // Signing out at /oauth/logout also ends the instance session (logout-pages.ts).
+    provider.use(logout.middleware);
     // Secrets are stored hashed: compare through the developer program (both secrets of a
-    // rotation overlap are valid; only approved apps; records last use).
+    // rotation overlap are valid; only approved apps; records last use), behind the brute-force lock.
+    const guardSecret = clientSecretGuard({ db, clock, config, orgId, oidc });
     provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientId: string }, actual: string): Promise<boolean> {
-      return (await findValidSecret(db, this.clientId, actual, clock)) !== null;
+      return guardSecret(this.clientId, async () => (await findValidSecret(db, this.clientId, actual, clock)) !== null);
     };
     provider.registerGrantType('client_credentials', clientCredentialsHandler(db, orgId, oidc.errors), 'scope');
-    // A replayed code or refresh token: the provider revokes the whole grant; we record it.
-    provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error_detail?: string }) => {
-      if (!/already (consumed|used)$/.test(error.error_detail ?? '')) return;
-      const clientId = ctx.oidc.client?.clientId ?? null;
-      recordAudit(
-        db,
-        { orgId, actor: { type: 'app', id: clientId }, action: 'oauth.token-reuse-detected', target: { type: 'oauth-grant', id: null }, details: { detail: error.error_detail }, ip: ctx.ip },
-        clock,
-      ).catch((failure: unknown) => this.deps.logError(failure, 'audit of a token reuse failed'));
-    });
+    audit.attach(provider);
     provider.on('server_error', (_ctx, error) => this.deps.logError(error, 'authorization server error'));
+    this.deps.usage?.watchProvider(provider, orgId);
     return { provider, orgId, issuer };
   }
 }

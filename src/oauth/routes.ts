@@ -29,6 +29,11 @@ const MOUNTS: readonly { path: string; target: string | ((params: Record<string,
   { path: OAUTH_ROUTES.token, target: OAUTH_ROUTES.token, methods: ['POST'] },
   { path: OAUTH_ROUTES.revocation, target: OAUTH_ROUTES.revocation, methods: ['POST'] },
   { path: OAUTH_ROUTES.introspection, target: OAUTH_ROUTES.introspection, methods: ['POST'] },
+  { path: OAUTH_ROUTES.userinfo, target: OAUTH_ROUTES.userinfo, methods: ['GET', 'POST'] },
+  // RP-initiated logout: the request (GET only), the confirmation form's POST, and the "signed out" page.
+  { path: OAUTH_ROUTES.end_session, target: OAUTH_ROUTES.end_session, methods: ['GET'] },
+  { path: `${OAUTH_ROUTES.end_session}/confirm`, target: `${OAUTH_ROUTES.end_session}/confirm`, methods: ['POST'] },
+  { path: `${OAUTH_ROUTES.end_session}/success`, target: `${OAUTH_ROUTES.end_session}/success`, methods: ['GET'] },
 ];
 
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];

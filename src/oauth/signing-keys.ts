@@ -6,6 +6,7 @@
  * backup alone cannot sign tokens; every process serving the platform must see the same data
  * directory file (as they share the TLS certificate). Losing the file loses the keys: they are
  * then regenerated (old ID tokens stop verifying; opaque access tokens are unaffected).
+ * Rotation adds a key that is published before it signs, then retires the old one (see below).
  */
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, randomUUID, type JsonWebKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,30 +83,53 @@ function toSigningJwk(jwk: JsonWebKey, kid: string): SigningJwk {
 }
 
 /**
- * The instance's current signing keys (newest first), generating the first on demand. A key the
- * data directory's file cannot decrypt is skipped; with none left a new key is made.
+ * Rotation: a new key is published (JWKS) this long before it signs, so relying parties that
+ * cache the JWKS know it before they meet a token signed with it. The previous key stays
+ * published, so its tokens keep verifying, until it is retired. Providers pick up key changes
+ * when they are rebuilt (`PROVIDER_MAX_AGE_MS`, providers.ts).
+ */
+export const SIGNING_KEY_PUBLISH_AHEAD_MS = 24 * 3_600_000;
+
+/**
+ * The instance's published signing keys, the one that signs first (the provider signs with the
+ * first key of its alg): the newest key published at least `SIGNING_KEY_PUBLISH_AHEAD_MS` ago, or,
+ * while none is, the oldest (an instance's first key signs at once: nobody can have cached a JWKS
+ * without it). The others follow, newest first. The first key is generated on demand; a key the
+ * data directory's file cannot decrypt is skipped, and with none left a new key is made.
  */
 export async function instanceSigningKeys(db: Kysely<Schema>, orgId: number, encryptionKey: Buffer, clock: Clock): Promise<SigningJwk[]> {
-  const readable = async (): Promise<SigningJwk[]> => {
-    const rows = await db
-      .selectFrom('oauth_signing_keys')
-      .select(['kid', 'private_jwk_encrypted'])
-      .where('org_id', '=', orgId)
-      .where('retired_at', 'is', null)
-      .orderBy('created_at', 'desc')
-      .execute();
-    const keys: SigningJwk[] = [];
-    for (const row of rows) {
-      try {
-        keys.push(toSigningJwk(decryptJwk(row.private_jwk_encrypted, encryptionKey), row.kid));
-      } catch {
-        // Encrypted under another key file: unusable here.
-      }
+  let keys = await readableKeys(db, orgId, encryptionKey);
+  if (keys.length === 0) {
+    await addSigningKey(db, orgId, encryptionKey, clock);
+    keys = await readableKeys(db, orgId, encryptionKey);
+  }
+  const readySince = clock.now().getTime() - SIGNING_KEY_PUBLISH_AHEAD_MS;
+  const signer = keys.find((key) => key.createdAt <= readySince) ?? keys.at(-1);
+  return [...(signer === undefined ? [] : [signer]), ...keys.filter((key) => key !== signer)].map((key) => key.jwk);
+}
+
+/** The instance's unretired keys this data directory can decrypt, newest first. */
+async function readableKeys(db: Kysely<Schema>, orgId: number, encryptionKey: Buffer): Promise<{ jwk: SigningJwk; createdAt: number }[]> {
+  const rows = await db
+    .selectFrom('oauth_signing_keys')
+    .select(['kid', 'private_jwk_encrypted', 'created_at'])
+    .where('org_id', '=', orgId)
+    .where('retired_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .execute();
+  const keys: { jwk: SigningJwk; createdAt: number }[] = [];
+  for (const row of rows) {
+    try {
+      keys.push({ jwk: toSigningJwk(decryptJwk(row.private_jwk_encrypted, encryptionKey), row.kid), createdAt: Date.parse(row.created_at) });
+    } catch {
+      // Encrypted under another key file: unusable here.
     }
-    return keys;
-  };
-  const existing = await readable();
-  if (existing.length > 0) return existing;
+  }
+  return keys;
+}
+
+/** Adds a new signing key to the instance (rotation, step 1): published now, signing once ready. Returns its kid. */
+export async function addSigningKey(db: Kysely<Schema>, orgId: number, encryptionKey: Buffer, clock: Clock): Promise<string> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = randomUUID();
   await db
@@ -120,5 +144,20 @@ export async function instanceSigningKeys(db: Kysely<Schema>, orgId: number, enc
       retired_at: null,
     })
     .execute();
-  return readable();
+  return kid;
+}
+
+/**
+ * Retires a key (rotation, step 2, once the new key signs and the old key's ID tokens have expired):
+ * it leaves the JWKS, and tokens it signed stop verifying. Whether a key was retired.
+ */
+export async function retireSigningKey(db: Kysely<Schema>, orgId: number, kid: string, clock: Clock): Promise<boolean> {
+  const result = await db
+    .updateTable('oauth_signing_keys')
+    .set({ retired_at: isoTimestamp(clock.now()) })
+    .where('org_id', '=', orgId)
+    .where('kid', '=', kid)
+    .where('retired_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

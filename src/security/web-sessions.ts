@@ -29,6 +29,8 @@ export interface WebSession {
   /** 0 on the platform host; the instance for user sessions. */
   orgId: number;
   csrfToken: string;
+  /** When the person signed in (the password was checked): OAuth's auth_time, max_age and prompt=login. */
+  signedInAt: Date;
 }
 
 export interface SessionStart {
@@ -61,7 +63,7 @@ export async function startSession(db: Kysely<Schema>, start: SessionStart, cloc
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return { token, session: { id: row.id, kind: start.kind, subjectId: start.subjectId, orgId: start.orgId, csrfToken } };
+  return { token, session: { id: row.id, kind: start.kind, subjectId: start.subjectId, orgId: start.orgId, csrfToken, signedInAt: new Date(now) } };
 }
 
 /**
@@ -72,7 +74,7 @@ export async function resumeSession(db: Kysely<Schema>, token: string, kind: Ses
   const nowIso = isoTimestamp(clock.now());
   const row = await db
     .selectFrom('web_sessions')
-    .select(['id', 'subject_id', 'csrf_token', 'expires_at'])
+    .select(['id', 'subject_id', 'csrf_token', 'expires_at', 'created_at'])
     .where('token_hash', '=', hashSecret(token))
     .where('kind', '=', kind)
     .where('org_id', '=', orgId)
@@ -82,7 +84,7 @@ export async function resumeSession(db: Kysely<Schema>, token: string, kind: Ses
   if (row === undefined) return null;
   const idle = isoTimestamp(new Date(clock.now().getTime() + SESSION_LIFETIMES[kind].idleMs));
   await db.updateTable('web_sessions').set({ idle_expires_at: idle < row.expires_at ? idle : row.expires_at }).where('id', '=', row.id).execute();
-  return { id: row.id, kind, subjectId: row.subject_id, orgId, csrfToken: row.csrf_token };
+  return { id: row.id, kind, subjectId: row.subject_id, orgId, csrfToken: row.csrf_token, signedInAt: new Date(row.created_at) };
 }
 
 export async function endSession(db: Kysely<Schema>, token: string): Promise<void> {

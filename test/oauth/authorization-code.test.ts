@@ -4,6 +4,7 @@ import { checkAccessToken } from '../../src/oauth/token-check.js';
 import type { SimpleResponse } from '../support/https-client.js';
 import { WebClient } from '../support/web-client.js';
 import { addUser, grantRole } from '../instance/fixtures.js';
+import { browse as flowBrowse, decide as flowDecide, location as flowLocation, toConsent as flowToConsent, type CodeFlowTarget, type CodeTokens } from './code-flow.js';
 import { expectOauthError, postForm, startOauthWorld, type OauthWorld, type WorldApp } from './oauth-world.js';
 
 const REDIRECT = 'https://app.example.com/callback';
@@ -11,9 +12,11 @@ const PASSWORD = 'correct horse battery staple';
 
 let w: OauthWorld;
 let app: WorldApp;
+let target: CodeFlowTarget;
 beforeAll(async () => {
   w = await startOauthWorld();
   app = w.apps.oboOnly;
+  target = { origin: w.t.baseUrl, prefix: '/o/furfest', app, redirectUri: REDIRECT, password: PASSWORD };
   await w.database.db.updateTable('apps').set({ redirect_uris: JSON.stringify([REDIRECT]) }).where('id', '=', app.appId).execute();
   await addUser(w.database.db, w.furfest.orgId, 'alice', PASSWORD, systemClock);
   await addUser(w.database.db, w.animecon.orgId, 'bob', PASSWORD, systemClock);
@@ -30,41 +33,17 @@ function authorizeUrl(params: Record<string, string> = {}): string {
 }
 
 function location(response: SimpleResponse): string {
-  expect([302, 303], `${response.status} ${response.body}`).toContain(response.status);
-  const value = response.headers.location;
-  expect(typeof value).toBe('string');
-  return new URL(String(value), w.t.baseUrl).toString();
+  return flowLocation(target, response);
 }
 
 /** GETs `url` and follows redirects on our own origin; returns the last response and its URL. */
-async function browse(client: WebClient, url: string): Promise<{ response: SimpleResponse; url: string }> {
-  let current = url;
-  for (let hops = 0; hops < 10; hops += 1) {
-    const response = await client.get(current);
-    if (response.status !== 302 && response.status !== 303) return { response, url: current };
-    const next = location(response);
-    if (!next.startsWith(w.t.baseUrl)) return { response, url: current };
-    current = next;
-  }
-  throw new Error('too many redirects');
-}
-
-async function signIn(client: WebClient, loginPageUrl: string, login = 'alice'): Promise<SimpleResponse> {
-  expect(new URL(loginPageUrl).pathname).toBe('/o/furfest/login');
-  const next = new URL(loginPageUrl).searchParams.get('next') ?? '';
-  const response = await client.post('/o/furfest/login', { login, password: PASSWORD, next });
-  expect(response.status, response.body).toBe(303);
-  return response;
+function browse(client: WebClient, url: string): Promise<{ response: SimpleResponse; url: string }> {
+  return flowBrowse(target, client, url);
 }
 
 /** Authorize → (login) → consent page. Returns the consent page response and its URL. */
-async function toConsent(client: WebClient, params: Record<string, string> = {}, login = 'alice'): Promise<{ response: SimpleResponse; url: string }> {
-  let page = await browse(client, authorizeUrl(params));
-  if (page.url.includes('/login')) {
-    const after = await signIn(client, page.url, login);
-    page = await browse(client, location(after));
-  }
-  return page;
+function toConsent(client: WebClient, params: Record<string, string> = {}, login = 'alice'): Promise<{ response: SimpleResponse; url: string }> {
+  return flowToConsent(target, client, login, { scope: 'pii:basic pii:email', state: 'st-123', ...params });
 }
 
 function actionOf(body: string, name: 'confirm' | 'deny'): string {
@@ -74,11 +53,8 @@ function actionOf(body: string, name: 'confirm' | 'deny'): string {
 }
 
 /** Posts the consent form and follows to the app's redirect; returns the callback URL. */
-async function decide(client: WebClient, consent: SimpleResponse, name: 'confirm' | 'deny'): Promise<URL> {
-  const posted = await client.post(actionOf(consent.body, name), {});
-  let next = location(posted);
-  while (next.startsWith(w.t.baseUrl)) next = location(await client.get(next));
-  return new URL(next);
+function decide(client: WebClient, consent: SimpleResponse, name: 'confirm' | 'deny'): Promise<URL> {
+  return flowDecide(target, client, consent, name);
 }
 
 function exchange(code: string, extra: Record<string, string> = {}): Promise<SimpleResponse> {
@@ -91,14 +67,6 @@ function exchange(code: string, extra: Record<string, string> = {}): Promise<Sim
     scope: 'pii:basic pii:email',
     ...extra,
   });
-}
-
-interface CodeTokens {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
-  refresh_token: string;
 }
 
 describe('authorization code flow (ConCat style)', () => {

@@ -12,7 +12,12 @@ export function sessionCookie(request: FastifyRequest, kind: SessionKind): { nam
   if (kind !== 'user') return { name: kind === 'operator' ? '__Host-concat-op' : '__Host-concat-dev', path: '/', orgId: 0 };
   const tenant = request.tenant;
   if (tenant.kind !== 'instance') throw new Error('a user session needs an instance');
-  return { name: `__Secure-concat-u${tenant.instance.orgId}`, path: tenant.pathPrefix === '' ? '/' : tenant.pathPrefix, orgId: tenant.instance.orgId };
+  return { name: userSessionCookieName(tenant.instance.orgId), path: tenant.pathPrefix === '' ? '/' : tenant.pathPrefix, orgId: tenant.instance.orgId };
+}
+
+/** The cookie holding a user's session in one instance (the authorization server reads it too). */
+export function userSessionCookieName(orgId: number): string {
+  return `__Secure-concat-u${orgId}`;
 }
 
 export async function loadSession(request: FastifyRequest, kind: SessionKind, database: Database, clock: Clock): Promise<WebSession | null> {
