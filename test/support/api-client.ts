@@ -41,12 +41,17 @@ async function documentOf(base: string): Promise<OpenApiDocument> {
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
 
-/** The documented path template (`/api/v0/users/{userId}`) that a concrete path matches. */
+/**
+ * The documented path template (`/api/v0/users/{userId}`) that a concrete path matches; the most
+ * literal one when several do, as the router picks (`/users/search` over `/users/{userId}`).
+ */
 function templateFor(document: OpenApiDocument, path: string): string | undefined {
-  return Object.keys(document.paths ?? {}).find((template) => {
+  const matching = Object.keys(document.paths ?? {}).filter((template) => {
     const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
     return pattern.test(path);
   });
+  const parameters = (template: string) => (template.match(/\{/g) ?? []).length;
+  return matching.sort((a, b) => parameters(a) - parameters(b))[0];
 }
 
 /** Fails the test unless the response is one the document describes. */
