@@ -34,6 +34,24 @@ export interface Config {
   logLevel: string;
   /** Lifetime of OAuth access tokens (service and on-behalf-of), in seconds. */
   accessTokenTtl: number;
+  /** How often usage statistics collected in memory are written to the database, in seconds. */
+  usageFlushInterval: number;
+  /** The window every rate limit below counts requests in, in seconds. */
+  rateLimitWindow: number;
+  /** API requests (and token-free endpoints: docs, discovery) per window per app and instance; 0: no limit. */
+  rateLimitApi: number;
+  /** The same per client address; 0: no limit. */
+  rateLimitApiAddress: number;
+  /** Token, introspection and revocation requests per window per app and instance; 0: no limit. */
+  rateLimitToken: number;
+  /** The same per client address, the browser sign-in steps included; 0: no limit. */
+  rateLimitTokenAddress: number;
+  /** Requests naming no client (no Authorization header) per window per client address; 0: no limit. */
+  rateLimitAnonymous: number;
+  /** Failed client authentications per client and address in 15 minutes before that pair is blocked for 15 minutes. */
+  clientAuthFailures: number;
+  /** Failed client authentications per address (any client) in 15 minutes before the address is blocked for 15 minutes. */
+  clientAuthAddressFailures: number;
 }
 
 export class ConfigError extends Error {
@@ -66,7 +84,19 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'bodyLimit', flag: 'body-limit', env: 'CONCAT_BODY_LIMIT', defaultText: '1048576', doc: 'largest accepted request body, in bytes' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', defaultText: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'accessTokenTtl', flag: 'access-token-ttl', env: 'CONCAT_ACCESS_TOKEN_TTL', defaultText: '3600', doc: 'lifetime of OAuth access tokens, in seconds (60 to 86400)' },
+  { key: 'usageFlushInterval', flag: 'usage-flush-interval', env: 'CONCAT_USAGE_FLUSH_INTERVAL', defaultText: '30', doc: 'how often usage statistics are written to the database, in seconds (1 to 3600)' },
+  { key: 'rateLimitWindow', flag: 'rate-limit-window', env: 'CONCAT_RATE_LIMIT_WINDOW', defaultText: '60', doc: 'window of every rate limit, in seconds (1 to 3600)' },
+  { key: 'rateLimitApi', flag: 'rate-limit-api', env: 'CONCAT_RATE_LIMIT_API', defaultText: '600', doc: 'API requests per window per app and instance (0: no limit)' },
+  { key: 'rateLimitApiAddress', flag: 'rate-limit-api-address', env: 'CONCAT_RATE_LIMIT_API_ADDRESS', defaultText: '3000', doc: 'API requests per window per client address (0: no limit)' },
+  { key: 'rateLimitToken', flag: 'rate-limit-token', env: 'CONCAT_RATE_LIMIT_TOKEN', defaultText: '300', doc: 'token, introspection and revocation requests per window per app and instance (0: no limit)' },
+  { key: 'rateLimitTokenAddress', flag: 'rate-limit-token-address', env: 'CONCAT_RATE_LIMIT_TOKEN_ADDRESS', defaultText: '600', doc: 'token, introspection, revocation and sign-in (authorize) requests per window per client address (0: no limit)' },
+  { key: 'rateLimitAnonymous', flag: 'rate-limit-anonymous', env: 'CONCAT_RATE_LIMIT_ANONYMOUS', defaultText: '60', doc: 'requests naming no client (no Authorization header) per window per client address (0: no limit)' },
+  { key: 'clientAuthFailures', flag: 'client-auth-failures', env: 'CONCAT_CLIENT_AUTH_FAILURES', defaultText: '10', doc: 'failed client authentications per client and address in 15 minutes before they are blocked for 15 minutes' },
+  { key: 'clientAuthAddressFailures', flag: 'client-auth-address-failures', env: 'CONCAT_CLIENT_AUTH_ADDRESS_FAILURES', defaultText: '50', doc: 'failed client authentications per address in 15 minutes before it is blocked for 15 minutes' },
 ];
+
+/** Largest rate limit accepted (requests per window); 0 switches a limit off. */
+const MAX_RATE_LIMIT = 10_000_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -128,6 +158,15 @@ export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
     bodyLimit: parseInteger(text('bodyLimit') ?? '1048576', 'body-limit', 1024, 100 * 1024 * 1024),
     logLevel,
     accessTokenTtl: parseInteger(text('accessTokenTtl') ?? '3600', 'access-token-ttl', 60, 86_400),
+    usageFlushInterval: parseInteger(text('usageFlushInterval') ?? '30', 'usage-flush-interval', 1, 3600),
+    rateLimitWindow: parseInteger(text('rateLimitWindow') ?? '60', 'rate-limit-window', 1, 3600),
+    rateLimitApi: parseInteger(text('rateLimitApi') ?? '600', 'rate-limit-api', 0, MAX_RATE_LIMIT),
+    rateLimitApiAddress: parseInteger(text('rateLimitApiAddress') ?? '3000', 'rate-limit-api-address', 0, MAX_RATE_LIMIT),
+    rateLimitToken: parseInteger(text('rateLimitToken') ?? '300', 'rate-limit-token', 0, MAX_RATE_LIMIT),
+    rateLimitTokenAddress: parseInteger(text('rateLimitTokenAddress') ?? '600', 'rate-limit-token-address', 0, MAX_RATE_LIMIT),
+    rateLimitAnonymous: parseInteger(text('rateLimitAnonymous') ?? '60', 'rate-limit-anonymous', 0, MAX_RATE_LIMIT),
+    clientAuthFailures: parseInteger(text('clientAuthFailures') ?? '10', 'client-auth-failures', 1, 10_000),
+    clientAuthAddressFailures: parseInteger(text('clientAuthAddressFailures') ?? '50', 'client-auth-address-failures', 1, 10_000),
   };
 }
 

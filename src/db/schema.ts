@@ -46,6 +46,13 @@ export interface Schema {
 
   oauth_records: OauthRecordsTable;
   oauth_signing_keys: OauthSigningKeysTable;
+
+  rate_limit_counters: RateLimitCountersTable;
+
+  usage_requests: UsageRequestsTable;
+  usage_latency: UsageLatencyTable;
+  usage_tokens: UsageTokensTable;
+  app_activity: AppActivityTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,4 +579,60 @@ export interface OauthSigningKeysTable {
   created_at: string;
   /** Set when a newer key replaced it; retired keys are not published or used. */
   retired_at: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage statistics and activity (0005)
+
+/** '2xx' … '5xx'. */
+export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Responses per app, instance, UTC day ('YYYY-MM-DD'), endpoint and status class. */
+export interface UsageRequestsTable {
+  app_id: number;
+  org_id: number;
+  day: string;
+  /** Method and route template, e.g. 'GET /api/v0/users/{userId}'. */
+  endpoint: string;
+  status_class: StatusClass;
+  responses: number;
+  /** Of those, answered 429. */
+  rate_limited: number;
+}
+
+/** Responses per latency bin (src/usage/latency-histogram.ts), per app, instance, day and endpoint. */
+export interface UsageLatencyTable {
+  app_id: number;
+  org_id: number;
+  day: string;
+  endpoint: string;
+  bin: number;
+  responses: number;
+}
+
+/** Access tokens issued per app, instance and day. */
+export interface UsageTokensTable {
+  app_id: number;
+  org_id: number;
+  day: string;
+  tokens_issued: number;
+}
+
+/** When the app was last active in the instance: a token issued or an authenticated API call. */
+export interface AppActivityTable {
+  app_id: number;
+  org_id: number;
+  last_active_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits (0006)
+
+/** The count of one rate-limit bucket in its current fixed window, shared by every process. */
+export interface RateLimitCountersTable {
+  key: string;
+  window_started_at: string;
+  hits: number;
+  /** The window's end; rows past it are pruned. */
+  expires_at: string;
 }

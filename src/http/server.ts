@@ -3,11 +3,11 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { installErrorHandling } from './error-handler.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { compileProxyTrust, requestOrigin, type RequestOrigin } from './forwarded.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerInstanceHome, registerPlatformHome, registerStylesheet } from './home-routes.js';
@@ -26,6 +26,9 @@ import { InstanceProviders } from '../oauth/providers.js';
 import { interactionPages } from '../oauth/interactions.js';
 import { oauthRoutes } from '../oauth/routes.js';
 import { apiRoutes } from '../api/api-routes.js';
+import { installRateLimiting } from './rate-limit/rate-limiting.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { UsageTracking } from '../usage/usage-tracking.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +48,8 @@ export interface ServerDependencies {
   tenants: TenantDirectory;
   /** Null behind a TLS-terminating proxy, where the server speaks plain HTTP to the proxy. */
   tls: TlsCredentials | null;
+  /** Collects the usage statistics of API and token requests (none counted without it). */
+  usage?: UsageRecorder;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -109,18 +114,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   installErrorHandling(app);
   await app.register(cookie);
 
-  await app.register(helmet, {
-    global: true,
-    hsts: { maxAge: 31_536_000, includeSubDomains: false },
-    contentSecurityPolicy: {
-      useDefaults: true,
-      directives: { frameAncestors: ["'none'"], formAction: ["'self'"], upgradeInsecureRequests: [] },
-    },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-    // Not helmet's no-referrer: under it browsers send `Origin: null` on form posts, which the
-    // CSRF check must refuse. same-origin still sends nothing to other sites.
-    referrerPolicy: { policy: 'same-origin' },
-  });
+  installSecurityHeaders(app);
 
   // TLS is terminated upstream: plain HTTP is served only to the proxies, and only for requests
   // the client made over HTTPS. Direct connections may reach the health probes and nothing else.
@@ -137,20 +131,26 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     });
   }
 
+  // Before the surfaces: a refused request costs no body parsing, token check or provider work.
+  installRateLimiting(app, { config, database: deps.database, clock: deps.clock });
+
   await app.register(surfaceRoutes('platform', async (platform) => {
     registerHealthRoutes(platform, deps.database);
     registerStylesheet(platform);
     registerPlatformHome(platform, deps.database, config.publicUrl);
     for (const pages of [consolePages(deps), applicationPages(deps), portalPages(deps)]) await platform.register(pages);
   }));
+  const usage = deps.usage === undefined ? undefined : new UsageTracking(deps.usage);
   // One authorization server per instance, built on its first OAuth request (src/oauth/).
   const providers = new InstanceProviders({
+    usage,
     db: deps.database.db,
     config,
     clock: deps.clock,
     logError: (error, message) => app.log.error({ err: error }, message),
   });
   await app.register(surfaceRoutes('instance', async (instance) => {
+    usage?.install(instance);
     registerStylesheet(instance);
     registerInstanceHome(instance);
     for (const pages of [instanceLoginPages(deps), housekeepingPages(deps), accountPages(deps)]) await instance.register(pages);

@@ -18,6 +18,14 @@ export const LOGIN_LIMITS = {
   lockMs: 15 * 60_000,
 };
 
+/** How many failures lock a key, in which window, for how long (LOGIN_LIMITS for sign-ins). */
+export interface ThrottleLimits {
+  perAccount: number;
+  perAddress: number;
+  windowMs: number;
+  lockMs: number;
+}
+
 export interface ThrottleKeys {
   account: string;
   address: string;
@@ -36,9 +44,9 @@ export async function loginLockedUntil(db: Kysely<Schema>, keys: ThrottleKeys, c
   return latest === undefined ? null : new Date(latest);
 }
 
-export async function recordLoginFailure(db: Kysely<Schema>, keys: ThrottleKeys, clock: Clock): Promise<void> {
-  await countFailure(db, keys.account, LOGIN_LIMITS.perAccount, clock);
-  await countFailure(db, keys.address, LOGIN_LIMITS.perAddress, clock);
+export async function recordLoginFailure(db: Kysely<Schema>, keys: ThrottleKeys, clock: Clock, limits: ThrottleLimits = LOGIN_LIMITS): Promise<void> {
+  await countFailure(db, keys.account, limits.perAccount, clock, limits);
+  await countFailure(db, keys.address, limits.perAddress, clock, limits);
 }
 
 export type ThrottledOutcome<T> =
@@ -51,7 +59,13 @@ export type ThrottledOutcome<T> =
  * The one sign-in sequence: refuse while a key is locked (without checking the password), else
  * run `check`; a failure is counted per account and address, a success clears the account's count.
  */
-export async function throttledSignIn<T>(db: Kysely<Schema>, keys: ThrottleKeys, clock: Clock, check: () => Promise<T | null>): Promise<ThrottledOutcome<T>> {
+export async function throttledSignIn<T>(
+  db: Kysely<Schema>,
+  keys: ThrottleKeys,
+  clock: Clock,
+  check: () => Promise<T | null>,
+  limits: ThrottleLimits = LOGIN_LIMITS,
+): Promise<ThrottledOutcome<T>> {
   const lockedUntil = await loginLockedUntil(db, keys, clock);
   if (lockedUntil !== null) return { outcome: 'locked', until: lockedUntil, newlyLocked: false };
   const value = await check();
@@ -59,7 +73,7 @@ export async function throttledSignIn<T>(db: Kysely<Schema>, keys: ThrottleKeys,
     await clearLoginFailures(db, keys);
     return { outcome: 'accepted', value };
   }
-  await recordLoginFailure(db, keys, clock);
+  await recordLoginFailure(db, keys, clock, limits);
   const nowLocked = await loginLockedUntil(db, keys, clock);
   return nowLocked === null ? { outcome: 'refused' } : { outcome: 'locked', until: nowLocked, newlyLocked: true };
 }
@@ -72,10 +86,10 @@ export async function clearLoginFailures(db: Kysely<Schema>, keys: ThrottleKeys)
  * One atomic upsert per failure, so concurrent failures (several requests, several processes)
  * are all counted; the count restarts when the window has passed.
  */
-async function countFailure(db: Kysely<Schema>, key: string, limit: number, clock: Clock): Promise<void> {
+async function countFailure(db: Kysely<Schema>, key: string, limit: number, clock: Clock, limits: ThrottleLimits): Promise<void> {
   const now = clock.now().getTime();
   const nowIso = isoTimestamp(new Date(now));
-  const windowStart = isoTimestamp(new Date(now - LOGIN_LIMITS.windowMs));
+  const windowStart = isoTimestamp(new Date(now - limits.windowMs));
   const stale = sql<boolean>`login_throttle.window_started_at < ${windowStart}`;
   const row = await db
     .insertInto('login_throttle')
@@ -91,7 +105,7 @@ async function countFailure(db: Kysely<Schema>, key: string, limit: number, cloc
   if (row.failures >= limit) {
     await db
       .updateTable('login_throttle')
-      .set({ locked_until: isoTimestamp(new Date(now + LOGIN_LIMITS.lockMs)), failures: 0, window_started_at: nowIso })
+      .set({ locked_until: isoTimestamp(new Date(now + limits.lockMs)), failures: 0, window_started_at: nowIso })
       .where('key', '=', key)
       .execute();
   }

@@ -38,6 +38,11 @@ const TABLES: Record<keyof Schema, true> = {
   mail_messages: true,
   oauth_records: true,
   oauth_signing_keys: true,
+  rate_limit_counters: true,
+  usage_requests: true,
+  usage_latency: true,
+  usage_tokens: true,
+  app_activity: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

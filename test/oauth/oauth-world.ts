@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
-import { isoTimestamp, systemClock } from '../../src/clock.js';
+import { isoTimestamp, systemClock, type Clock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
 import type { AppStatus, Schema } from '../../src/db/schema.js';
 import { createSecret } from '../../src/platform/app-credentials.js';
 import { addDeveloperApp, addOrg } from '../instance/fixtures.js';
 import { request, type SimpleResponse } from '../support/https-client.js';
+import type { RawSettings } from '../../src/config.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 export interface WorldApp {
@@ -50,9 +51,14 @@ async function app(db: Kysely<Schema>, name: string, status: AppStatus): Promise
   return { appId, clientId, developerId, secret: issued.secret };
 }
 
-export async function startOauthWorld(): Promise<OauthWorld> {
+/**
+ * `clock`: the platform's clock (a ManualClock for tests that move time); the fixtures use the system clock.
+ * `settings`: configuration for the platform (e.g. low rate limits).
+ */
+export async function startOauthWorld(options: { clock?: Clock; settings?: RawSettings } = {}): Promise<OauthWorld> {
   let world: Omit<OauthWorld, 't' | 'database'> | undefined;
-  const t = await startTestPlatform({}, {
+  const t = await startTestPlatform(options.settings ?? {}, {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     beforeListen: async (database) => {
       const db = database.db;
       const furfest = await addOrg(database, 'furfest', 'Lakeshore FurFest', systemClock);

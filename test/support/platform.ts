@@ -28,11 +28,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Every test client comes from 127.0.0.1 and most send their credentials in the body (anonymous),
+ * so the production rate limits would refuse busy test files: limits no test reaches (the limiter
+ * still runs on every request). Tests of the limits set low ones.
+ */
+const UNREACHED = '1000000';
+const TEST_RATE_LIMITS: RawSettings = { rateLimitApi: UNREACHED, rateLimitApiAddress: UNREACHED, rateLimitToken: UNREACHED, rateLimitTokenAddress: UNREACHED, rateLimitAnonymous: UNREACHED };
+
 /** Starts the real platform (HTTPS, real database) on a free port with its own data directory. */
 export async function startTestPlatform(settings: RawSettings = {}, options: StartOptions = {}, testDb?: TestDatabase): Promise<TestPlatform> {
   const db = testDb ?? (await createTestDatabase());
   const port = await freePort();
-  const config = resolveConfig({ port: String(port), dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...settings });
+  const config = resolveConfig({ port: String(port), dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...TEST_RATE_LIMITS, ...settings });
   const platform = await startPlatform(config, { logger: false, ...options });
   return {
     platform,

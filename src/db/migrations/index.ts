@@ -2,10 +2,16 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as webSessionsAndMail from './0002-web-sessions-and-mail.js';
 import * as oauth from './0003-oauth.js';
+import * as usage from './0005-usage.js';
+import * as rateLimits from './0006-rate-limits.js';
+import * as searchIndexes from './0008-search-indexes.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-web-sessions-and-mail': webSessionsAndMail,
   '0003-oauth': oauth,
+  '0005-usage': usage,
+  '0006-rate-limits': rateLimits,
+  '0008-search-indexes': searchIndexes,
 };
