@@ -7,6 +7,7 @@ import { buildServer } from './http/server.js';
 import { TenantDirectory } from './http/tenancy.js';
 import { loadTlsCredentials, type TlsCredentials } from './http/tls/tls-credentials.js';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.js';
+import { UsageRecorder } from './usage/usage-recorder.js';
 
 /** How often a process picks up instances and base URLs changed by another process. */
 const TENANT_REFRESH_MS = 5_000;
@@ -18,6 +19,8 @@ export interface RunningPlatform {
   tls: TlsCredentials | null;
   /** Delivers queued mail (SMTP or the outbox); tests call `mail.runOnce()`. */
   mail: MailWorker;
+  /** Usage statistics collected in memory; tests call `usage.flush()` to write them now. */
+  usage: UsageRecorder;
   /** The address actually bound, e.g. https://127.0.0.1:8443 */
   listeningOn: string;
   /** Finishes in-flight requests, stops accepting new ones, then closes the database. */
@@ -41,7 +44,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const tenants = new TenantDirectory(database, config.publicUrl);
     await tenants.reload();
     const tls = config.behindProxy ? null : loadTlsCredentials(config, clock);
-    const app = await buildServer({ config, database, clock, tenants, tls, logger: options.logger });
+    const usage = new UsageRecorder({ database, clock });
+    const app = await buildServer({ config, database, clock, tenants, tls, usage, logger: options.logger });
     tenants.startAutoRefresh(TENANT_REFRESH_MS, (error) => app.log.warn({ err: error }, 'could not refresh the instance table'));
     await app.listen({
       port: config.port,
@@ -54,17 +58,20 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
     const mail = startMailWorker(config, database, clock, app.log);
+    usage.start(config.usageFlushInterval * 1000, app.log);
     return {
       app,
       database,
       tenants,
       tls,
       mail,
+      usage,
       listeningOn: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
       close() {
         closing ??= (async () => {
           tenants.stopAutoRefresh();
           await app.close();
+          await usage.stop();
           await mail.stop();
           await database.close();
         })();

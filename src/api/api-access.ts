@@ -64,6 +64,9 @@ export async function authenticateApiRequest(request: FastifyRequest, access: Ap
   if (token === null) throw invalidToken('The Authorization header must be Bearer <token>');
   const check = await checkAccessToken(db, tenant.instance.orgId, token, clock);
   if (!check.active) throw invalidToken('The access token is invalid, expired or revoked');
+  const caller: ApiCaller = { clientId: check.clientId, appId: check.appId, userId: check.userId, scopes: check.scopes };
+  // Known from here on even if refused below, so usage statistics count the refusal for the app.
+  request.apiCaller = caller;
   if (access.token === 'service' && check.userId !== null) {
     throw apiError.access('This endpoint takes a service token (client credentials); a token acting for a user is not accepted', [...access.scopes]);
   }
@@ -72,5 +75,5 @@ export async function authenticateApiRequest(request: FastifyRequest, access: Ap
   }
   const missing = access.scopes.filter((scope) => !check.scopes.includes(scope));
   if (missing.length > 0) throw apiError.access(`The token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, [...access.scopes]);
-  return { clientId: check.clientId, appId: check.appId, userId: check.userId, scopes: check.scopes };
+  return caller;
 }

@@ -40,14 +40,17 @@ dd { margin: 0 0 .5rem; }
 .error { color: var(--danger); }
 .danger-text { color: var(--danger); font-weight: 600; }
 .muted { color: var(--muted); }
+main:has(figure.chart) { max-width: 72rem; }
 figure.chart { margin: 1.5rem 0; }
 figure.chart figcaption { font-weight: 600; margin-bottom: .5rem; }
 .chart-body { display: grid; gap: .75rem; grid-template-columns: minmax(0, 1fr); }
 .chart-svg { width: 100%; height: auto; }
 .chart-numbers { max-height: 16rem; overflow: auto; border: 1px solid #8884; border-radius: 4px; }
+.chart-numbers th, .chart-numbers td { white-space: nowrap; }
+.chart-numbers thead th { position: sticky; top: 0; background: Canvas; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 dl.usage-summary { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .5rem 1rem; }
 dl.usage-summary dd { font-size: 1.25em; }
-@media (min-width: 56rem) { .chart-body { grid-template-columns: minmax(0, 2fr) minmax(11rem, 1fr); } }
+@media (min-width: 56rem) { .chart-body { grid-template-columns: minmax(0, 3fr) minmax(14rem, 2fr); } }
 @media (max-width: 32rem) { main { padding: .5rem; } th, td { padding: .25rem; } }
 `;

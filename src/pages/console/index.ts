@@ -8,6 +8,7 @@ import { registerDeveloperRoutes } from './developers.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerLoginRoutes } from './login.js';
 import { registerMailRoutes } from './mail.js';
+import { registerUsageRoutes } from './usage.js';
 
 /**
  * The operator console under /console on the platform host: sign-in, review queue, apps,
@@ -28,5 +29,6 @@ export function consolePages(deps: ServerDependencies): FastifyPluginAsync {
     registerDeveloperRoutes(app, deps);
     registerAuditRoutes(app, deps);
     registerMailRoutes(app, deps);
+    registerUsageRoutes(app, deps);
   });
 }

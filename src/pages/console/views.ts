@@ -9,6 +9,7 @@ const SECTIONS = [
   { path: '/console', label: 'Review queue' },
   { path: '/console/apps', label: 'Apps' },
   { path: '/console/developers', label: 'Developers' },
+  { path: '/console/usage', label: 'Usage' },
   { path: '/console/invitations', label: 'Invitations' },
   { path: '/console/audit', label: 'Audit log' },
   { path: '/console/mail', label: 'Mail outbox' },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { apiError } from '../../http/errors.js';
 import { csrfTokenFor } from '../../http/web/csrf.js';
@@ -25,6 +26,7 @@ import type { FieldErrors } from '../forms.js';
 import type { SafeHtml } from '../html.js';
 import { INSTANCE_LOGIN_PATH } from '../instance-login/routes.js';
 import { auditLogPage } from './audit-entries.js';
+import { registerHousekeepingUsage } from './usage.js';
 import {
   auditPage,
   forbiddenPage,
@@ -50,6 +52,7 @@ declare module 'fastify' {
 interface Deps {
   database: Database;
   clock: Clock;
+  config: Pick<Config, 'usageFlushInterval'>;
 }
 
 /** Who is looking at a Housekeeping page, worked out once per request by the access hook. */
@@ -236,5 +239,7 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
         return show(request, reply, 'audit', 'Audit log', auditPage(context, await auditLogPage(db, instance.orgId, before)));
       },
     );
+
+    registerHousekeepingUsage(app, { db, clock, flushSeconds: deps.config.usageFlushInterval, viewerOf, show });
   });
 }

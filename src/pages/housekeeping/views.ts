@@ -20,7 +20,7 @@ export interface PageContext {
   canReadAudit: boolean;
 }
 
-export type Section = 'integrations' | 'apps' | 'audit' | null;
+export type Section = 'integrations' | 'apps' | 'usage' | 'audit' | null;
 
 /** The Housekeeping menu, showing only what the viewer may open, and the sign-out button. */
 export function housekeepingNav(context: PageContext, current: Section): SafeHtml {
@@ -28,7 +28,8 @@ export function housekeepingNav(context: PageContext, current: Section): SafeHtm
     html`<a href="${context.prefix}/housekeeping/${section}"${current === section ? html` aria-current="page"` : ''}>${label}</a>`;
   return html`<a href="${context.prefix}/housekeeping">Housekeeping</a>
 ${context.canManage ? html`${link('integrations', 'Integrations')}
-${link('apps', 'Your apps')}` : ''}
+${link('apps', 'Your apps')}
+${link('usage', 'Usage')}` : ''}
 ${context.canReadAudit ? link('audit', 'Audit log') : ''}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;
@@ -79,7 +80,8 @@ export function overviewPage(context: PageContext): SafeHtml {
   return html`<h1>Housekeeping</h1>
 <ul>
 ${context.canManage ? html`<li><a href="${context.prefix}/housekeeping/integrations">Integrations</a>: the apps that work with ${context.instanceName}'s data, and their permissions.</li>
-<li><a href="${context.prefix}/housekeeping/apps">Your apps</a>: your organization's own apps, created here without platform review.</li>` : ''}
+<li><a href="${context.prefix}/housekeeping/apps">Your apps</a>: your organization's own apps, created here without platform review.</li>
+<li><a href="${context.prefix}/housekeeping/usage">Usage</a>: how each integrated app uses the API, per day.</li>` : ''}
 ${context.canReadAudit ? html`<li><a href="${context.prefix}/housekeeping/audit">Audit log</a>: every change made in this instance.</li>` : ''}
 </ul>`;
 }
@@ -156,6 +158,7 @@ ${oboChoice(context.instanceName, values.obo)}
 ${csrfField(context.csrfToken)}
 <button type="submit" class="danger">Remove ${integration.appName}</button>
 </form>
+<p><a href="${base}/usage">Usage of ${integration.appName}</a></p>
 <p><a href="${context.prefix}/housekeeping/integrations">Back to integrations</a></p>`;
 }
 

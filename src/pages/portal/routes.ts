@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { pageArea } from '../../http/web/page-area.js';
 import { registerPortalApps } from './apps.js';
 import { registerPortalLogin } from './login.js';
+import { registerPortalUsage } from './usage.js';
 import { PORTAL_LOGIN, type PortalDependencies } from './views.js';
 
 /**
@@ -13,5 +14,6 @@ export function portalPages(deps: PortalDependencies): FastifyPluginAsync {
   return pageArea({ session: 'developer', loginPath: PORTAL_LOGIN, database: deps.database, clock: deps.clock }, (app) => {
     registerPortalLogin(app, deps);
     registerPortalApps(app, deps);
+    registerPortalUsage(app, deps);
   });
 }
