@@ -39,7 +39,7 @@ interface ProviderError {
 const MAX_TRIED_CLIENT_ID = 64;
 
 /** The client_id a request tried to authenticate as: form body or HTTP Basic, whichever it used. */
-export function clientIdTried(ctx: KoaContextWithOIDC): string | null {
+function clientIdTried(ctx: KoaContextWithOIDC): string | null {
   const known = ctx.oidc.client?.clientId;
   if (known !== undefined) return known;
   const fromBody = ctx.oidc.params?.client_id;

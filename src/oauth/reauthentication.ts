@@ -2,7 +2,7 @@
  * When an authorization request needs the user to type their password again, although they are
  * signed in to the instance (OpenID Connect Core §3.1.2.1):
  * - `prompt=login`: the sign-in must be newer than the request itself;
- * - `max_age`: the sign-in must be at most that many seconds old.
+ * - `max_age`: the sign-in must be at most that many seconds old, or newer than the request.
  * The sign-in time is the instance session's (when the password was checked), which is also the
  * `auth_time` the provider reports.
  */
@@ -33,6 +33,7 @@ export function signInTooOld(signedInAt: Date, now: Date, maxAge: unknown): bool
 }
 
 export function mustReauthenticate(input: ReauthenticationInput): boolean {
-  if (input.promptLogin && input.signedInAt.getTime() < input.requestedAt.getTime()) return true;
-  return signInTooOld(input.signedInAt, input.now, input.maxAge);
+  // A sign-in made during this request satisfies prompt=login and any max_age (even 0).
+  if (input.signedInAt.getTime() >= input.requestedAt.getTime()) return false;
+  return input.promptLogin || signInTooOld(input.signedInAt, input.now, input.maxAge);
 }

@@ -1,8 +1,8 @@
 /**
  * The one token check of the API: given a bearer token and the instance, whether it is active,
- * for which app, for which user (on-behalf-of) or none (service), with which scopes. One indexed
- * query: the token row (looked up by the SHA-256 of its value, in this instance only) joined with
- * the app and its integration here, so a withdrawn permission, a removed or suspended integration
+ * for which app, for which user (on-behalf-of) or none (service), with which scopes. Two lookups by
+ * unique keys: the token row (by the SHA-256 of its value, in this instance only), then the app
+ * and its integration here, so a withdrawn permission, a removed or suspended integration
  * or an app no longer approved takes effect at the next request; so does a removed user, or a user
  * who lost the permission an administrative scope needs.
  */
@@ -101,7 +101,7 @@ export async function checkAccessToken(db: Kysely<Schema>, orgId: number, token:
     return { active: true, clientId: row.client_id, appId: row.appId, userId: null, scopes: requested.filter((s) => granted.some((g) => g === s)), expiresAt: payload.exp };
   }
   // On behalf of a user: only while sign-in stays enabled for the app here and the user exists.
-  const accountId = record.account_id === null ? null : parseClientId(record.account_id);
+  const accountId = record.account_id !== null && /^\d{1,15}$/.test(record.account_id) ? Number(record.account_id) : null;
   if (row.obo_enabled !== 1 || accountId === null || payload.accountId !== String(accountId)) return INACTIVE;
   const user = await db.selectFrom('users').select('id').where('id', '=', accountId).where('org_id', '=', orgId).executeTakeFirst();
   if (user === undefined) return INACTIVE;

@@ -8,7 +8,7 @@ import { permissionsOf } from '../instance/user-permissions.js';
 import { findScope } from './scopes.js';
 
 /** Whether any of the scope names needs a permission of the user. */
-export function needsUserPermission(names: readonly string[]): boolean {
+function needsUserPermission(names: readonly string[]): boolean {
   return names.some((name) => findScope(name)?.requiredPermission != null);
 }
 
