@@ -1,4 +1,80 @@
+/**
+ * `POST /api/v0/volunteers/search`, `GET /api/v0/users/{id}/volunteer` and
+ * `GET /api/v0/volunteers/departments` (a bare array, as ConCat documents it), with
+ * `volunteer:read`: the current convention's volunteer applications and the departments.
+ */
 import type { ApiRouteModule } from '../../api-routes.js';
+import { apiError } from '../../../http/errors.js';
+import { pageOf, readPageRequest } from '../../pagination/search-page.js';
+import { authenticatedErrorResponses, idPattern, notFoundResponse } from '../../schemas/common-schemas.js';
+import { cursorScopeOf, orgIdOf } from '../instance-scope.js';
+import { missingBodyIsEmptySearch, readIdList, readUpdatedSince } from '../search-filters.js';
+import { listDepartments } from './departments.js';
+import { departmentSchema, volunteerPageSchema, volunteerSchema, volunteerSearchBodySchema, type VolunteerSearchBody } from './volunteer-schemas.js';
+import { findUserVolunteer, searchVolunteerRows, toVolunteers } from './volunteers.js';
 
-// Being written (issue 5): the routes of this resource.
-export const volunteerRoutes: ApiRouteModule = () => async () => {};
+const TAGS = ['Volunteers'];
+const access = { token: 'service', scopes: ['volunteer:read'] } as const;
+
+export const volunteerRoutes: ApiRouteModule = (api) => (app) => {
+  app.post<{ Body: VolunteerSearchBody }>(
+    '/api/v0/volunteers/search',
+    {
+      config: { access },
+      preValidation: missingBodyIsEmptySearch,
+      schema: {
+        tags: TAGS,
+        summary: 'Search volunteers',
+        description: "Pages through the current convention's volunteer applications in a stable order, at most 100 per page. Send `nextPage` back for the next page; `hasMore` tells whether one follows.",
+        body: volunteerSearchBodySchema,
+        response: { 200: volunteerPageSchema, ...authenticatedErrorResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const scope = cursorScopeOf(request, 'volunteers/search');
+      const page = readPageRequest(body, api.cursorKey, scope);
+      const filter = {
+        userIds: readIdList(body.filter?.userIds),
+        updatedSince: readUpdatedSince(body.filter?.updatedSince, 'filter.updatedSince'),
+      };
+      const rows = await searchVolunteerRows(api.db, scope.orgId, filter, page);
+      const { data, nextPage, hasMore } = pageOf(rows, page, (row) => row.id, api.cursorKey, scope);
+      return { data: await toVolunteers(api.db, scope.orgId, data), nextPage, hasMore };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v0/users/:id/volunteer',
+    {
+      config: { access },
+      schema: {
+        tags: TAGS,
+        summary: "A user's volunteer application",
+        description: "The user's volunteer application for the current convention. 404 when the user is unknown here or has not applied.",
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: idPattern, description: 'The user id.' } } },
+        response: { 200: volunteerSchema, ...authenticatedErrorResponses, ...notFoundResponse },
+      },
+    },
+    async (request) => {
+      const volunteer = await findUserVolunteer(api.db, orgIdOf(request), Number(request.params.id));
+      if (volunteer === undefined) throw apiError.notFound('No volunteer application for this user in the current convention');
+      return volunteer;
+    },
+  );
+
+  app.get(
+    '/api/v0/volunteers/departments',
+    {
+      config: { access },
+      schema: {
+        tags: TAGS,
+        summary: 'List volunteer departments',
+        description: 'Every volunteer department of the instance with its leads. The response is a bare array, not wrapped in `data`, as ConCat documents it.',
+        response: { 200: { type: 'array', items: departmentSchema }, ...authenticatedErrorResponses },
+      },
+    },
+    async (request) => listDepartments(api.db, orgIdOf(request)),
+  );
+  return Promise.resolve();
+};
