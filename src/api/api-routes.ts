@@ -16,6 +16,7 @@ import { loadKeyEncryptionKey } from '../oauth/signing-keys.js';
 import { authenticateApiRequest } from './api-access.js';
 import { deriveCursorKey } from './pagination/cursor.js';
 import { docsRoutes } from './docs/docs-routes.js';
+import { swaggerOptions } from './docs/openapi-document.js';
 import { currentUserRoutes } from './legacy/current-user-routes.js';
 import { dealerRoutes } from './v0/dealers/dealer-routes.js';
 import { registrationRoutes } from './v0/registrations/registration-routes.js';
@@ -46,12 +47,7 @@ export function apiRoutes(deps: { config: Config; database: Database; clock: Clo
     };
     app.decorateRequest('apiCaller', null);
     // Collects the routes below into the OpenAPI document (served by the docs routes).
-    await app.register(swagger, {
-      openapi: {
-        openapi: '3.1.0',
-        info: { title: 'ConCat API', version: '0' },
-      },
-    });
+    await app.register(swagger, swaggerOptions(deps.config));
     app.addHook('onRequest', async (request) => {
       const access = request.routeOptions.config.access;
       if (access !== undefined) request.apiCaller = await authenticateApiRequest(request, access, api.db, api.clock);

@@ -4,6 +4,7 @@
  * that organization only) and has an active integration there: with service permissions for the
  * client-credentials grant, with OBO enabled for user sign-in. Anything else is an unknown client.
  */
+import { parseRowId } from '../db/row-id.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ClientMetadata } from 'oidc-provider';
@@ -25,9 +26,7 @@ export interface InstanceClient {
 
 /** A client_id as apps send it: decimal digits naming a safe integer, else null. */
 export function parseClientId(value: string): number | null {
-  if (!/^[1-9]\d{0,14}$/.test(value)) return null;
-  const id = Number(value);
-  return Number.isSafeInteger(id) ? id : null;
+  return parseRowId(value);
 }
 
 /** The app behind `clientId` as a client of this instance, or undefined when it is not one. */

@@ -1,14 +1,9 @@
 import type { Kysely } from 'kysely';
+import { isRowId } from '../db/row-id.js';
 import type { Schema } from '../db/schema.js';
 import { chunks, fetchByIds } from './chunks.js';
 import type { UsageBatch } from './usage-batch.js';
 
-/** Ids and client ids are 32-bit integers on both engines: a larger number names no row, and PostgreSQL would refuse to compare it. */
-const MAX_INTEGER = 2_147_483_647;
-
-function storable(id: number): boolean {
-  return Number.isSafeInteger(id) && id >= 1 && id <= MAX_INTEGER;
-}
 
 export interface WriteSummary {
   /** Rows inserted or added to, over the four tables. */
@@ -56,8 +51,8 @@ async function existingOrgIds(db: Kysely<Schema>, orgIds: readonly number[]): Pr
 export async function writeUsageBatch(db: Kysely<Schema>, batch: UsageBatch): Promise<WriteSummary> {
   if (batch.isEmpty) return { rows: 0, dropped: 0 };
   const counters = [...batch.requests.values(), ...batch.latency.values(), ...batch.tokens.values(), ...batch.activity.values()];
-  const clientIds = [...new Set(counters.map((c) => c.clientId))].filter(storable).sort((a, b) => a - b);
-  const orgIds = [...new Set(counters.map((c) => c.orgId))].filter(storable).sort((a, b) => a - b);
+  const clientIds = [...new Set(counters.map((c) => c.clientId))].filter(isRowId).sort((a, b) => a - b);
+  const orgIds = [...new Set(counters.map((c) => c.orgId))].filter(isRowId).sort((a, b) => a - b);
 
   const apps = await appIdsByClientId(db, clientIds);
   const orgs = await existingOrgIds(db, orgIds);

@@ -2,7 +2,7 @@ import { sql, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
-import { parseIsoTimestamp } from '../../src/api/v0/users/iso-timestamp.js';
+import { parseIsoTimestamp } from '../../src/api/v0/iso-timestamp.js';
 import { NO_USER_FILTER, readUserFilter } from '../../src/api/v0/users/user-filter.js';
 import { searchUsers, userSearchQuery } from '../../src/api/v0/users/user-queries.js';
 import { roleListQuery } from '../../src/api/v0/roles/role-queries.js';

@@ -41,6 +41,12 @@ export const authenticatedErrorResponses = {
   429: { ...errorEnvelopeSchema, description: 'Rate limit reached (`rateLimit`); see `Retry-After`.' },
 } as const;
 
+/** What a route taking a JSON body may also answer before its handler runs. */
+export const jsonBodyErrorResponses = {
+  413: { ...errorEnvelopeSchema, description: 'The body is larger than the server accepts (`usage`).' },
+  415: { ...errorEnvelopeSchema, description: 'The body is not JSON (`usage`): send `Content-Type: application/json`.' },
+} as const;
+
 export const notFoundResponse = {
   404: { ...errorEnvelopeSchema, description: 'No such record in this instance (`resource`).' },
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { parseRowId } from '../../db/row-id.js';
 import type { Schema } from '../../db/schema.js';
 import { apiError } from '../../http/errors.js';
 import type { CursorScope } from '../pagination/cursor.js';
@@ -13,6 +14,13 @@ import type { CursorScope } from '../pagination/cursor.js';
 export function orgIdOf(request: FastifyRequest): number {
   if (request.tenant.kind !== 'instance') throw apiError.notFound();
   return request.tenant.instance.orgId;
+}
+
+/** The record id in a path parameter: an id no row can have (beyond 32 bits) is simply not found. */
+export function pathRowId(value: string): number {
+  const id = parseRowId(value);
+  if (id === null) throw apiError.notFound();
+  return id;
 }
 
 /** Where a search's cursors are valid: this instance, the calling app, this endpoint. */

@@ -4,9 +4,10 @@
  * route declarations, and readers turning the validated values into query inputs.
  */
 import type { FastifyRequest } from 'fastify';
+import { isRowId } from '../../db/row-id.js';
 import { apiError } from '../../http/errors.js';
 import { idPattern } from '../schemas/common-schemas.js';
-import { parseIsoTimestamp } from './users/iso-timestamp.js';
+import { parseIsoTimestamp } from './iso-timestamp.js';
 
 /** Most ids one filter takes: a page of another search (100) with room to spare. */
 export const MAX_FILTER_IDS = 1000;
@@ -35,7 +36,8 @@ export const updatedSinceSchema = {
 /** The distinct numeric ids of a validated id list; null when the filter was not given. */
 export function readIdList(ids: readonly (string | number)[] | null | undefined): number[] | null {
   if (ids === undefined || ids === null) return null;
-  return [...new Set(ids.map(Number))];
+  // An id beyond 32 bits names no row: it matches nothing, like any unknown id.
+  return [...new Set(ids.map(Number))].filter(isRowId);
 }
 
 /** The stored-timestamp form (ISO-8601 UTC, milliseconds) of `updatedSince`; null when not given. */

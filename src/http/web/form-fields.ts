@@ -1,3 +1,5 @@
+import { parseRowId } from '../../db/row-id.js';
+
 /**
  * Reading url-encoded form bodies without trusting their shape: every field is a string, a
  * repeated field a list of strings, and a missing or odd one reads as empty.
@@ -24,8 +26,7 @@ export function formPassword(body: unknown, name: string): string {
 /** A positive integer id from a path parameter, or null for anything else (answered with 404). */
 export function idParam(params: unknown, name = 'id'): number | null {
   const value: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, name) : undefined;
-  if (typeof value !== 'string' || !/^[1-9]\d{0,14}$/.test(value)) return null;
-  return Number(value);
+  return typeof value === 'string' ? parseRowId(value) : null;
 }
 
 /** A query-string value as a string ('' when absent or repeated oddly). */

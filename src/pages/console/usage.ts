@@ -6,7 +6,8 @@ import { csvPeriod, usageCsv } from '../../usage/usage-csv.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { html } from '../html.js';
 import { csvFileName, sendCsv } from '../usage/csv-reply.js';
-import { csvGranularityOf, rowIdParam } from '../usage/route-inputs.js';
+import { idParam } from '../../http/web/form-fields.js';
+import { csvGranularityOf } from '../usage/route-inputs.js';
 import { usageReportBody } from '../usage/usage-view.js';
 import { sendConsolePage } from './views.js';
 
@@ -43,7 +44,7 @@ ${usageReportBody(report, {
 
   /** The app the path names, or undefined (answered with 404). */
   const namedApp = async (params: unknown) => {
-    const appId = rowIdParam(params, 'appId');
+    const appId = idParam(params, 'appId');
     return appId === null ? undefined : db.selectFrom('apps').select(['id', 'client_id', 'display_name']).where('id', '=', appId).executeTakeFirst();
   };
 

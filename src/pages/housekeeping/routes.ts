@@ -1,3 +1,4 @@
+import { MAX_ROW_ID, parseRowId } from '../../db/row-id.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
@@ -64,9 +65,7 @@ interface Viewer {
 
 const MANAGE: readonly InstancePermission[] = ['oauth:manage'];
 const AUDIT: readonly InstancePermission[] = ['oauth:manage', 'audit:read'];
-/** Row ids are 32-bit integers on both engines: a larger number names no row, and PostgreSQL would refuse to compare it. */
-const MAX_ID = 2_147_483_647;
-const ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ID } }, required: ['id'] } as const;
+const ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ROW_ID } }, required: ['id'] } as const;
 
 /** The messages a redirect after a change asks the next page to show. */
 const DONE_MESSAGES: Record<string, string> = {
@@ -148,7 +147,7 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
     app.post('/housekeeping/integrations', async (request, reply) => {
       const { instance } = viewerOf(request);
       const values = { appId: formField(request.body, 'app'), scopes: formList(request.body, 'scopes'), obo: formField(request.body, 'obo') === 'yes' };
-      if (!/^[1-9]\d{0,9}$/.test(values.appId) || Number(values.appId) > MAX_ID) return renderNewIntegration(request, reply, values, { app: 'Choose the app to integrate.' }, 400);
+      if (parseRowId(values.appId) === null) return renderNewIntegration(request, reply, values, { app: 'Choose the app to integrate.' }, 400);
       try {
         const id = await createIntegration(db, { orgId: instance.orgId, appId: Number(values.appId), scopes: values.scopes, oboEnabled: values.obo }, origin(request), clock);
         return await reply.redirect(`${prefixOf(request)}/housekeeping/integrations/${id}?done=created`, 303);
@@ -232,7 +231,7 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
 
     app.get<{ Querystring: { before?: number } }>(
       '/housekeeping/audit',
-      { config: { housekeepingAccess: AUDIT }, schema: { querystring: { type: 'object', properties: { before: { type: 'integer', minimum: 1, maximum: MAX_ID } } } } },
+      { config: { housekeepingAccess: AUDIT }, schema: { querystring: { type: 'object', properties: { before: { type: 'integer', minimum: 1, maximum: MAX_ROW_ID } } } } },
       async (request, reply) => {
         const { instance, context } = viewerOf(request);
         const before = request.query.before ?? null;

@@ -10,7 +10,8 @@ import { csvPeriod, usageCsv } from '../../usage/usage-csv.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { html, type SafeHtml } from '../html.js';
 import { csvFileName, sendCsv } from '../usage/csv-reply.js';
-import { csvGranularityOf, rowIdParam } from '../usage/route-inputs.js';
+import { idParam } from '../../http/web/form-fields.js';
+import { csvGranularityOf } from '../usage/route-inputs.js';
 import { usageReportBody } from '../usage/usage-view.js';
 import type { PageContext, Section } from './views.js';
 
@@ -65,7 +66,7 @@ ${usageReportBody(report, {
 
   app.get('/housekeeping/integrations/:id/usage', async (request, reply) => {
     const { instance, context } = viewerOf(request);
-    const id = rowIdParam(request.params, 'id');
+    const id = idParam(request.params, 'id');
     const integration = id === null ? undefined : await findIntegration(db, instance.orgId, id);
     if (integration === undefined) return reply.sendError(apiError.notFound('There is no such integration in this instance.'));
     const report = await usageReport(db, { orgId: instance.orgId, appId: integration.appId, breakdown: 'instance', alwaysList: [] }, clock);
@@ -84,7 +85,7 @@ ${usageReportBody(report, {
 
   app.get('/housekeeping/integrations/:id/usage.csv', async (request, reply) => {
     const { instance } = viewerOf(request);
-    const id = rowIdParam(request.params, 'id');
+    const id = idParam(request.params, 'id');
     const integration = id === null ? undefined : await findIntegration(db, instance.orgId, id);
     if (integration === undefined) return reply.sendError(apiError.notFound('There is no such integration in this instance.'));
     const granularity = csvGranularityOf(request.query);

@@ -9,7 +9,8 @@ import { csvPeriod, usageCsv } from '../../usage/usage-csv.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { html } from '../html.js';
 import { csvFileName, sendCsv } from '../usage/csv-reply.js';
-import { csvGranularityOf, rowIdParam } from '../usage/route-inputs.js';
+import { idParam } from '../../http/web/form-fields.js';
+import { csvGranularityOf } from '../usage/route-inputs.js';
 import { usageReportBody } from '../usage/usage-view.js';
 import { appPath, PORTAL_LOGIN, sendPortalPage, type PortalDependencies } from './views.js';
 
@@ -34,7 +35,7 @@ export function registerPortalUsage(app: FastifyInstance, deps: PortalDependenci
       await reply.redirect(PORTAL_LOGIN, 303);
       return null;
     }
-    const appId = rowIdParam(request.params, 'appId');
+    const appId = idParam(request.params, 'appId');
     const found = appId === null ? undefined : await findDeveloperApp(db, developer.id, appId);
     if (found === undefined) {
       await reply.sendError(apiError.notFound('No such app'));

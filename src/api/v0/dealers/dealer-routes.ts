@@ -1,7 +1,7 @@
 /** `POST /api/v0/dealers/search` with `vendor:read`: the instance's dealer profiles. */
 import type { ApiRouteModule } from '../../api-routes.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
-import { authenticatedErrorResponses } from '../../schemas/common-schemas.js';
+import { authenticatedErrorResponses, jsonBodyErrorResponses } from '../../schemas/common-schemas.js';
 import { cursorScopeOf } from '../instance-scope.js';
 import { missingBodyIsEmptySearch, readIdList } from '../search-filters.js';
 import { dealerPageSchema, dealerSearchBodySchema, type DealerSearchBody } from './dealer-schemas.js';
@@ -18,7 +18,7 @@ export const dealerRoutes: ApiRouteModule = (api) => (app) => {
         summary: 'Search dealers',
         description: 'Pages through the dealer profiles in a stable order, at most 100 per page, each with its applications for the current convention. Send `nextPage` back for the next page; `hasMore` tells whether one follows.',
         body: dealerSearchBodySchema,
-        response: { 200: dealerPageSchema, ...authenticatedErrorResponses },
+        response: { 200: dealerPageSchema, ...authenticatedErrorResponses, ...jsonBodyErrorResponses },
       },
     },
     async (request) => {

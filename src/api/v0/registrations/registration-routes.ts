@@ -6,8 +6,8 @@ import type { ApiRouteModule } from '../../api-routes.js';
 import { apiError } from '../../../http/errors.js';
 import type { RegistrationStatus } from '../../../db/schema.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
-import { authenticatedErrorResponses, idPattern, notFoundResponse } from '../../schemas/common-schemas.js';
-import { cursorScopeOf, orgIdOf } from '../instance-scope.js';
+import { authenticatedErrorResponses, idPattern, jsonBodyErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
+import { cursorScopeOf, orgIdOf, pathRowId } from '../instance-scope.js';
 import { missingBodyIsEmptySearch, readIdList, readUpdatedSince } from '../search-filters.js';
 import { registrationPageSchema, registrationSchema, registrationSearchBodySchema, type RegistrationSearchBody } from './registration-schemas.js';
 import { REGISTRATION_STATUSES, findUserRegistration, searchRegistrationRows, toRegistrations, type RegistrationFilter } from './registrations.js';
@@ -37,7 +37,7 @@ export const registrationRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const registration = await findUserRegistration(api.db, orgIdOf(request), Number(request.params.id));
+      const registration = await findUserRegistration(api.db, orgIdOf(request), pathRowId(request.params.id));
       if (registration === undefined) throw apiError.notFound('No registration for this user in the current convention');
       return registration;
     },
@@ -53,7 +53,7 @@ export const registrationRoutes: ApiRouteModule = (api) => (app) => {
         summary: 'Search registrations',
         description: 'Pages through the current convention\'s registrations in a stable order, at most 100 per page. Send `nextPage` back for the next page; `hasMore` tells whether one follows.',
         body: registrationSearchBodySchema,
-        response: { 200: registrationPageSchema, ...authenticatedErrorResponses },
+        response: { 200: registrationPageSchema, ...authenticatedErrorResponses, ...jsonBodyErrorResponses },
       },
     },
     async (request) => {

@@ -12,9 +12,9 @@ import type { ApiRouteModule } from '../../api-routes.js';
 import { apiError, LogicErrorCode, type ApiError } from '../../../http/errors.js';
 import { assignRole, heldRoles, removeRole, type HeldRole, type RoleChangeOrigin, type RoleChangeRefusal } from '../../../instance/user-roles.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
-import { authenticatedErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
-import { cursorScopeOf, orgIdOf } from '../instance-scope.js';
-import { jsonBodyErrorResponses, userIdParamsSchema } from '../users/user-schemas.js';
+import { authenticatedErrorResponses, jsonBodyErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
+import { cursorScopeOf, orgIdOf, pathRowId } from '../instance-scope.js';
+import { userIdParamsSchema } from '../users/user-schemas.js';
 import { listRoles } from './role-queries.js';
 import {
   roleAssignmentBodySchema,
@@ -107,7 +107,7 @@ export const roleRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const roles = await heldRoles(api.db, orgIdOf(request), Number(request.params.userId));
+      const roles = await heldRoles(api.db, orgIdOf(request), pathRowId(request.params.userId));
       if (roles === null) throw apiError.notFound(`No user ${request.params.userId} in this instance`);
       return toApiUserRoles(roles);
     },
@@ -130,7 +130,7 @@ export const roleRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const assignment = { orgId: orgIdOf(request), userId: Number(request.params.userId), roleId: Number(request.params.roleId), scope: request.body.scope };
+      const assignment = { orgId: orgIdOf(request), userId: pathRowId(request.params.userId), roleId: pathRowId(request.params.roleId), scope: request.body.scope };
       const result = await assignRole(api.db, assignment, originOf(request), api.clock);
       if (!result.ok) throw refusalError(result.reason, request.params);
       return toApiUserRoles(result.roles);
@@ -153,7 +153,7 @@ export const roleRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const removal = { orgId: orgIdOf(request), userId: Number(request.params.userId), roleId: Number(request.params.roleId), scope: request.query.scope ?? null };
+      const removal = { orgId: orgIdOf(request), userId: pathRowId(request.params.userId), roleId: pathRowId(request.params.roleId), scope: request.query.scope ?? null };
       const result = await removeRole(api.db, removal, originOf(request), api.clock);
       if (!result.ok) throw refusalError(result.reason, request.params);
       return toApiUserRoles(result.roles);

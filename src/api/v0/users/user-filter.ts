@@ -3,8 +3,7 @@
  * has already refused wrong types; what is left here is what a schema cannot say well: turning
  * ids into numbers and reading `updatedSince` as an instant.
  */
-import { apiError } from '../../../http/errors.js';
-import { parseIsoTimestamp } from './iso-timestamp.js';
+import { readIdList, readUpdatedSince } from '../search-filters.js';
 import type { UserSearchBody } from './user-schemas.js';
 
 /** The search's filters; null means "not restricted". */
@@ -21,17 +20,10 @@ export const NO_USER_FILTER: UserFilter = { roleId: null, email: null, userIds: 
 
 export function readUserFilter(filter: UserSearchBody['filter']): UserFilter {
   if (filter === undefined || filter === null) return NO_USER_FILTER;
-  let updatedSince: string | null = null;
-  if (filter.updatedSince !== undefined && filter.updatedSince !== null) {
-    updatedSince = parseIsoTimestamp(filter.updatedSince);
-    if (updatedSince === null) {
-      throw apiError.validation('filter.updatedSince must be an ISO-8601 date or date-time', [{ field: 'filter.updatedSince', message: 'must be an ISO-8601 date or date-time, e.g. 2026-03-01T12:00:00Z' }]);
-    }
-  }
   return {
     roleId: filter.roleId ?? null,
     email: filter.email ?? null,
-    userIds: filter.userIds === undefined || filter.userIds === null ? null : filter.userIds.map(Number),
-    updatedSince,
+    userIds: readIdList(filter.userIds),
+    updatedSince: readUpdatedSince(filter.updatedSince, 'filter.updatedSince'),
   };
 }

@@ -5,11 +5,11 @@
 import type { ApiRouteModule } from '../../api-routes.js';
 import { apiError } from '../../../http/errors.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
-import { authenticatedErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
-import { cursorScopeOf, orgIdOf } from '../instance-scope.js';
+import { authenticatedErrorResponses, jsonBodyErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
+import { cursorScopeOf, orgIdOf, pathRowId } from '../instance-scope.js';
 import { readUserFilter } from './user-filter.js';
 import { findUser, searchUsers, toApiUser } from './user-queries.js';
-import { jsonBodyErrorResponses, userIdParamsSchema, userSchema, userSearchBodySchema, userSearchResponseSchema, type UserSearchBody } from './user-schemas.js';
+import { userIdParamsSchema, userSchema, userSearchBodySchema, userSearchResponseSchema, type UserSearchBody } from './user-schemas.js';
 
 const READ_USERS = { token: 'service', scopes: ['user:read'] } as const;
 const SEARCH_ENDPOINT = 'users/search';
@@ -28,7 +28,7 @@ export const userRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const user = await findUser(api.db, orgIdOf(request), Number(request.params.userId));
+      const user = await findUser(api.db, orgIdOf(request), pathRowId(request.params.userId));
       if (user === undefined) throw apiError.notFound(`No user ${request.params.userId} in this instance`);
       return toApiUser(user);
     },

@@ -2,7 +2,9 @@
  * The user object of `GET /api/v0/users/{userId}` and of the users search (reference §6.1), and
  * the search's request body. The response schema also serializes: only these fields leave.
  */
-import { errorEnvelopeSchema, idPattern } from '../../schemas/common-schemas.js';
+import { idPattern } from '../../schemas/common-schemas.js';
+import { idListSchema, updatedSinceSchema } from '../search-filters.js';
+import { MAX_ROW_ID } from '../../../db/row-id.js';
 import { pageRequestProperties, pageResponseProperties } from '../../pagination/search-page.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -37,9 +39,6 @@ export const userSchema = {
   },
 } as const;
 
-/** Largest `filter.userIds` accepted in one search. */
-export const MAX_FILTER_USER_IDS = 1000;
-const MAX_ID = 999_999_999_999_999;
 
 export const userSearchBodySchema = {
   type: 'object',
@@ -49,15 +48,10 @@ export const userSearchBodySchema = {
       type: ['object', 'null'],
       description: 'Every filter given must match (AND). Omitted or null filters do not restrict.',
       properties: {
-        roleId: { type: ['integer', 'null'], minimum: 1, maximum: MAX_ID, description: 'Users holding this role globally or for the current convention.' },
+        roleId: { type: ['integer', 'null'], minimum: 1, maximum: MAX_ROW_ID, description: 'Users holding this role globally or for the current convention.' },
         email: { type: ['string', 'null'], maxLength: 320, description: 'The user with this email address (compared case-insensitively).' },
-        userIds: {
-          type: ['array', 'null'],
-          maxItems: MAX_FILTER_USER_IDS,
-          description: `Users with these ids (strings or numbers, at most ${MAX_FILTER_USER_IDS}). An empty list matches nobody.`,
-          items: { anyOf: [{ type: 'string', pattern: idPattern }, { type: 'integer', minimum: 0, maximum: MAX_ID }] },
-        },
-        updatedSince: { type: ['string', 'null'], maxLength: 64, description: 'ISO-8601 date or date-time: users updated at or after it (UTC when no offset is given).' },
+        userIds: idListSchema('Users with these ids.'),
+        updatedSince: updatedSinceSchema,
       },
     },
   },
@@ -87,10 +81,4 @@ export const userIdParamsSchema = {
   type: 'object',
   required: ['userId'],
   properties: { userId: { type: 'string', pattern: idPattern, description: 'The user id.' } },
-} as const;
-
-/** What a route taking a JSON body may also answer before its handler runs. */
-export const jsonBodyErrorResponses = {
-  413: { ...errorEnvelopeSchema, description: 'The body is larger than the server accepts (`usage`).' },
-  415: { ...errorEnvelopeSchema, description: 'The body is not JSON (`usage`): send `Content-Type: application/json`.' },
 } as const;

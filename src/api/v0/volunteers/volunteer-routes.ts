@@ -6,8 +6,8 @@
 import type { ApiRouteModule } from '../../api-routes.js';
 import { apiError } from '../../../http/errors.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
-import { authenticatedErrorResponses, idPattern, notFoundResponse } from '../../schemas/common-schemas.js';
-import { cursorScopeOf, orgIdOf } from '../instance-scope.js';
+import { authenticatedErrorResponses, idPattern, jsonBodyErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
+import { cursorScopeOf, orgIdOf, pathRowId } from '../instance-scope.js';
 import { missingBodyIsEmptySearch, readIdList, readUpdatedSince } from '../search-filters.js';
 import { listDepartments } from './departments.js';
 import { departmentSchema, volunteerPageSchema, volunteerSchema, volunteerSearchBodySchema, type VolunteerSearchBody } from './volunteer-schemas.js';
@@ -27,7 +27,7 @@ export const volunteerRoutes: ApiRouteModule = (api) => (app) => {
         summary: 'Search volunteers',
         description: "Pages through the current convention's volunteer applications in a stable order, at most 100 per page. Send `nextPage` back for the next page; `hasMore` tells whether one follows.",
         body: volunteerSearchBodySchema,
-        response: { 200: volunteerPageSchema, ...authenticatedErrorResponses },
+        response: { 200: volunteerPageSchema, ...authenticatedErrorResponses, ...jsonBodyErrorResponses },
       },
     },
     async (request) => {
@@ -57,7 +57,7 @@ export const volunteerRoutes: ApiRouteModule = (api) => (app) => {
       },
     },
     async (request) => {
-      const volunteer = await findUserVolunteer(api.db, orgIdOf(request), Number(request.params.id));
+      const volunteer = await findUserVolunteer(api.db, orgIdOf(request), pathRowId(request.params.id));
       if (volunteer === undefined) throw apiError.notFound('No volunteer application for this user in the current convention');
       return volunteer;
     },
