@@ -66,7 +66,7 @@ async function findTokenRecord(db: Kysely<Schema>, orgId: number, token: string)
   for (const model of API_TOKEN_MODELS) {
     const row = await db
       .selectFrom('oauth_records')
-      .select(['payload', 'expires_at', 'client_id', 'account_id'])
+      .select(['payload', 'expires_at', 'client_id', 'account_id', 'grant_id'])
       .where('org_id', '=', orgId)
       .where('model', '=', model)
       .where('id', '=', id)
@@ -74,6 +74,17 @@ async function findTokenRecord(db: Kysely<Schema>, orgId: number, token: string)
     if (row !== undefined) return { model, ...row };
   }
   return undefined;
+}
+
+async function grantExists(db: Kysely<Schema>, orgId: number, grantId: string, now: Date): Promise<boolean> {
+  const grant = await db
+    .selectFrom('oauth_records')
+    .select('expires_at')
+    .where('org_id', '=', orgId)
+    .where('model', '=', 'Grant')
+    .where('id', '=', hashRecordId(grantId))
+    .executeTakeFirst();
+  return grant !== undefined && (grant.expires_at === null || grant.expires_at > isoTimestamp(now));
 }
 
 export async function checkAccessToken(db: Kysely<Schema>, orgId: number, token: string, clock: Clock): Promise<TokenCheck> {
@@ -105,6 +116,8 @@ export async function checkAccessToken(db: Kysely<Schema>, orgId: number, token:
   if (row.obo_enabled !== 1 || accountId === null || payload.accountId !== String(accountId)) return INACTIVE;
   const user = await db.selectFrom('users').select('id').where('id', '=', accountId).where('org_id', '=', orgId).executeTakeFirst();
   if (user === undefined) return INACTIVE;
+  // The grant must still exist: a token saved by a refresh racing the user's revocation dies with it.
+  if (record.grant_id === null || !(await grantExists(db, orgId, record.grant_id, now))) return INACTIVE;
   const scopes = requested.filter(isUserGrantedScope);
   // Administrative scopes only while the user still holds their permission (a further query, only for them).
   const lacking = await scopesUserLacks(db, orgId, user.id, scopes);

@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { expect } from 'vitest';
 import { isoTimestamp, systemClock } from '../../src/clock.js';
 import type { Schema } from '../../src/db/schema.js';
-import { InstanceAdapter } from '../../src/oauth/storage-adapter.js';
 import { SERVICE_SCOPE_NAMES } from '../../src/oauth/scopes.js';
 import { createOrgApp } from '../../src/platform/org-apps.js';
 import { apiClient, type ApiClient } from '../support/api-client.js';
 import type { SimpleResponse } from '../support/https-client.js';
 import { startDemoPlatform, type TestPlatform } from '../support/platform.js';
 import { postForm } from '../oauth/oauth-world.js';
+import { storedOboToken } from '../oauth/stored-obo-token.js';
 
 /**
  * The demo platform for the event-data endpoints (registrations, volunteers, dealers): the demo
@@ -87,16 +86,7 @@ export async function startEventDataWorld(users: number): Promise<EventDataWorld
       expect(response.status, response.body).toBe(200);
       return response.json<{ access_token: string }>().access_token;
     },
-    async oboToken(userId, scope) {
-      const token = randomBytes(32).toString('base64url');
-      const now = Math.floor(Date.now() / 1000);
-      await new InstanceAdapter({ db, orgId: furfest.orgId, clock: systemClock }, 'AccessToken').upsert(
-        token,
-        { kind: 'AccessToken', jti: token, accountId: String(userId), clientId: String(demoApp.clientId), scope, iat: now, exp: now + 3600, grantId: randomBytes(8).toString('hex') },
-        3600,
-      );
-      return token;
-    },
+    oboToken: (userId, scope) => storedOboToken(db, furfest.orgId, demoApp.clientId, userId, scope),
   };
 }
 

@@ -3,9 +3,9 @@ import { expect } from 'vitest';
 import { isoTimestamp, systemClock } from '../../src/clock.js';
 import type { Schema } from '../../src/db/schema.js';
 import { createSecret } from '../../src/platform/app-credentials.js';
-import { hashRecordId } from '../../src/oauth/storage-adapter.js';
 import { addDeveloperApp, addOrg, addUser, type FixtureOrg } from '../instance/fixtures.js';
 import { serviceToken, type WorldApp } from '../oauth/oauth-world.js';
+import { storedOboToken } from '../oauth/stored-obo-token.js';
 import { apiClient, type ApiClient } from '../support/api-client.js';
 import type { SimpleResponse } from '../support/https-client.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -83,34 +83,10 @@ export async function tokenFor(instance: Instance, app: WorldApp, scope?: string
   return (await serviceToken(instance.base, app, scope)).access_token;
 }
 
-let tokenCounter = 0;
 
-/**
- * An on-behalf-of access token of `app` for `userId`, written straight into the provider's
- * storage as the authorization-code flow would (the flow itself is tested in test/oauth/).
- */
-export async function oboToken(db: Kysely<Schema>, instance: Instance, app: WorldApp, userId: number): Promise<string> {
-  tokenCounter += 1;
-  const token = `obo-test-token-${tokenCounter}-${Date.now()}`;
-  const exp = Math.floor(Date.now() / 1000) + 3600;
-  await db
-    .insertInto('oauth_records')
-    .values({
-      org_id: instance.orgId,
-      model: 'AccessToken',
-      id: hashRecordId(token),
-      payload: JSON.stringify({ accountId: String(userId), clientId: String(app.clientId), scope: 'pii:basic', exp }),
-      grant_id: null,
-      uid: null,
-      user_code: null,
-      client_id: String(app.clientId),
-      account_id: String(userId),
-      expires_at: isoTimestamp(new Date(exp * 1000)),
-      consumed_at: null,
-      created_at: isoTimestamp(new Date()),
-    })
-    .execute();
-  return token;
+/** An on-behalf-of access token of `app` for `userId` (with its grant), as the code flow would store it. */
+export function oboToken(db: Kysely<Schema>, instance: Instance, app: WorldApp, userId: number): Promise<string> {
+  return storedOboToken(db, instance.orgId, app.clientId, userId, 'pii:basic');
 }
 
 export interface UserDetails {

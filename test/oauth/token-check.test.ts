@@ -3,6 +3,8 @@ import { systemClock } from '../../src/clock.js';
 import { checkAccessToken } from '../../src/oauth/token-check.js';
 import { changeIntegrationPermissions, removeIntegration } from '../../src/platform/integrations.js';
 import { serviceToken, startOauthWorld, type OauthWorld } from './oauth-world.js';
+import { storedOboToken } from './stored-obo-token.js';
+import { addUser } from '../instance/fixtures.js';
 
 let w: OauthWorld;
 beforeAll(async () => {
@@ -61,4 +63,13 @@ test('an expired token is inactive', async () => {
   const token = (await serviceToken(w.animecon.base, w.apps.service)).access_token;
   const later = { now: () => new Date(Date.now() + 3601_000) };
   expect(await checkAccessToken(w.database.db, w.animecon.orgId, token, later)).toEqual({ active: false });
+});
+
+test('bug: a token saved under a grant the user just revoked stayed active at the API; a token whose grant is gone is inactive', async () => {
+  const user = { id: await addUser(w.database.db, w.furfest.orgId, 'racer', null, systemClock) };
+  const token = await storedOboToken(w.database.db, w.furfest.orgId, w.apps.oboOnly.clientId, user.id, 'pii:basic');
+  expect(await checkAccessToken(w.database.db, w.furfest.orgId, token, systemClock)).toMatchObject({ active: true, userId: user.id, scopes: ['pii:basic'] });
+  // The revocation deleted the grant; the token record itself survived (saved by a racing refresh).
+  await w.database.db.deleteFrom('oauth_records').where('org_id', '=', w.furfest.orgId).where('model', '=', 'Grant').where('account_id', '=', String(user.id)).execute();
+  expect(await checkAccessToken(w.database.db, w.furfest.orgId, token, systemClock)).toEqual({ active: false });
 });
