@@ -55,7 +55,7 @@ export const OBO_SCOPES = [
 /** OpenID Connect sign-in scopes, also granted on the consent page. */
 export const OIDC_SCOPES = [
   scope('openid', 'Sign you in with your account here'),
-  scope('profile', 'See your name and username'),
+  scope('profile', 'See your name, username and profile picture'),
   scope('email', 'See your email address and whether it is verified'),
 ] as const;
 

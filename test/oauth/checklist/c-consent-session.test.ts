@@ -100,7 +100,7 @@ describe('C. login, consent, session', () => {
     const wider = await flow.browse(client, flow.authorizeUrl({ scope: 'openid profile email', state: 'c20-wider' }));
     expect(wider.response.status).toBe(200);
     expect(wider.response.body).toContain('See your email address and whether it is verified');
-    expect(wider.response.body).not.toContain('See your name and username');
+    expect(wider.response.body).not.toContain('See your name, username and profile picture');
     const uid = new URL(wider.url).pathname.split('/').at(-1) ?? '';
     const interactions = await w.database.db.selectFrom('oauth_records').select('payload').where('org_id', '=', w.furfest.orgId).where('model', '=', 'Interaction').execute();
     const prompt = interactions.map((row) => JSON.parse(row.payload) as { jti?: string; prompt?: { name: string; reasons: string[] } }).find((payload) => payload.jti === uid)?.prompt;
