@@ -161,3 +161,25 @@ export async function retireSigningKey(db: Kysely<Schema>, orgId: number, kid: s
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+export interface SigningKeyStatus {
+  kid: string;
+  createdAt: string;
+  retiredAt: string | null;
+  /** `signing`: signs new ID tokens; `published`: in the JWKS, not signing (new and not ready yet, or replaced); `retired`: gone from the JWKS. */
+  state: 'signing' | 'published' | 'retired';
+}
+
+/** Every signing key of the instance, newest first, with the state the rotation rule above gives it. */
+export async function listSigningKeys(db: Kysely<Schema>, orgId: number, clock: Clock): Promise<SigningKeyStatus[]> {
+  const rows = await db.selectFrom('oauth_signing_keys').select(['kid', 'created_at', 'retired_at']).where('org_id', '=', orgId).orderBy('created_at', 'desc').execute();
+  const live = rows.filter((row) => row.retired_at === null);
+  const readySince = clock.now().getTime() - SIGNING_KEY_PUBLISH_AHEAD_MS;
+  const signer = live.find((row) => Date.parse(row.created_at) <= readySince) ?? live.at(-1);
+  return rows.map((row) => ({
+    kid: row.kid,
+    createdAt: row.created_at,
+    retiredAt: row.retired_at,
+    state: row.retired_at !== null ? 'retired' : row === signer ? 'signing' : 'published',
+  }));
+}

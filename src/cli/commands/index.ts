@@ -6,5 +6,6 @@ import { migrateCommand } from './migrate.js';
 import { orgAppCreateCommand } from './org-app.js';
 import { seedCommand } from './seed.js';
 import { serveCommand } from './serve.js';
+import { signingKeyListCommand, signingKeyRetireCommand, signingKeyRotateCommand } from './signing-key.js';
 
-export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand, inviteCreateCommand, orgAppCreateCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand, inviteCreateCommand, orgAppCreateCommand, signingKeyListCommand, signingKeyRotateCommand, signingKeyRetireCommand];
