@@ -53,6 +53,8 @@ export interface Schema {
   usage_latency: UsageLatencyTable;
   usage_tokens: UsageTokensTable;
   app_activity: AppActivityTable;
+
+  events: EventsTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,4 +637,27 @@ export interface RateLimitCountersTable {
   hits: number;
   /** The window's end; rows past it are pruned. */
   expires_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Domain events (0009)
+
+/**
+ * One committed change of an instance's data, recorded in the change's transaction
+ * (src/events/record-event.ts). The id is the global order. Subject ids are not foreign keys:
+ * an event outlives what it describes.
+ */
+export interface EventsTable {
+  id: Generated<number>;
+  org_id: number;
+  /** A name of the catalog in src/events/event-types.ts, e.g. 'role-assigned'. */
+  type: string;
+  /** JSON object: the payload a subscriber receives as `data`. */
+  data: string;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  /** What the event is about, e.g. 'user' and the user's id. */
+  subject_type: string;
+  subject_id: string;
+  occurred_at: string;
 }

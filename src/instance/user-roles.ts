@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { RoleScope, Schema } from '../db/schema.js';
+import { eventUser, type EventUser } from '../events/event-user.js';
+import { recordEvent } from '../events/record-event.js';
 
 /**
  * The roles users hold in an instance, and the changes to them. A role is held either globally
@@ -10,8 +12,9 @@ import type { RoleScope, Schema } from '../db/schema.js';
  * history and grant nothing, as in user-permissions.ts). A user may hold the same role both ways:
  * those are two assignments.
  *
- * Changes run in one transaction with their audit entry. Assignments are unique per (user, role,
- * scope_key), and a change relies on that constraint, not on a prior read, so concurrent changes to
+ * Changes run in one transaction with their audit entry and their event (`role-assigned`,
+ * `role-unassigned`: one per assignment made or ended, none for a refusal). Assignments are
+ * unique per (user, role, scope_key), and a change relies on that constraint, not on a prior read, so concurrent changes to
  * the same pair never duplicate a row or fail: of two simultaneous assignments one inserts and the
  * other is told the role is already held; of two removals one deletes and the other finds nothing.
  */
@@ -89,12 +92,22 @@ async function rolesHeld(db: Kysely<Schema>, orgId: number, userId: number, conv
   return rows.map((row) => ({ roleId: row.roleId, name: row.name, scope: row.scope }));
 }
 
-/** Checks the user and role exist in this instance; the role's name, or the refusal. */
-async function resolvePair(trx: Kysely<Schema>, orgId: number, userId: number, roleId: number): Promise<{ ok: true; roleName: string } | { ok: false; reason: RoleChangeRefusal }> {
-  if (!(await userExists(trx, orgId, userId))) return { ok: false, reason: 'user-not-found' };
+/** Checks the user and role exist in this instance; the user (as events describe them) and the role's name, or the refusal. */
+async function resolvePair(trx: Kysely<Schema>, orgId: number, userId: number, roleId: number): Promise<{ ok: true; user: EventUser; roleName: string } | { ok: false; reason: RoleChangeRefusal }> {
+  const user = await eventUser(trx, orgId, userId);
+  if (user === undefined) return { ok: false, reason: 'user-not-found' };
   const roleName = await roleNamed(trx, orgId, roleId);
   if (roleName === undefined) return { ok: false, reason: 'role-not-found' };
-  return { ok: true, roleName };
+  return { ok: true, user, roleName };
+}
+
+/** The event of one assignment made or ended: the user, the role and the scope, as a subscriber needs them. */
+async function recordRoleEvent(trx: Kysely<Schema>, type: 'role-assigned' | 'role-unassigned', change: { orgId: number; user: EventUser; roleId: number; roleName: string; scope: RoleScope }, origin: RoleChangeOrigin, clock: Clock): Promise<void> {
+  await recordEvent(
+    trx,
+    { orgId: change.orgId, type, data: { user: change.user, role: { id: String(change.roleId), name: change.roleName }, scope: change.scope }, actor: origin.actor, subject: { type: 'user', id: change.user.id } },
+    clock,
+  );
 }
 
 /**
@@ -122,6 +135,7 @@ export async function assignRole(db: Kysely<Schema>, assignment: RoleAssignment,
       { orgId, actor: origin.actor, action: 'user.role-assigned', target: { type: 'user', id: String(userId) }, details: { roleId, roleName: pair.roleName, scope, conventionId: forConvention }, ip: origin.ip },
       clock,
     );
+    await recordRoleEvent(trx, 'role-assigned', { orgId, user: pair.user, roleId, roleName: pair.roleName, scope }, origin, clock);
     return { ok: true, roles: await rolesHeld(trx, orgId, userId, conventionId) };
   });
 }
@@ -153,6 +167,7 @@ export async function removeRole(db: Kysely<Schema>, removal: RoleRemoval, origi
         { orgId, actor: origin.actor, action: 'user.role-removed', target: { type: 'user', id: String(userId) }, details: { roleId, roleName: pair.roleName, scope: row.scope, conventionId: row.convention_id }, ip: origin.ip },
         clock,
       );
+      await recordRoleEvent(trx, 'role-unassigned', { orgId, user: pair.user, roleId, roleName: pair.roleName, scope: row.scope }, origin, clock);
     }
     return { ok: true, roles: await rolesHeld(trx, orgId, userId, conventionId) };
   });

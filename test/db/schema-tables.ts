@@ -43,6 +43,7 @@ const TABLES: Record<keyof Schema, true> = {
   usage_latency: true,
   usage_tokens: true,
   app_activity: true,
+  events: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

@@ -5,6 +5,7 @@ import * as oauth from './0003-oauth.js';
 import * as usage from './0005-usage.js';
 import * as rateLimits from './0006-rate-limits.js';
 import * as searchIndexes from './0008-search-indexes.js';
+import * as events from './0009-events.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0005-usage': usage,
   '0006-rate-limits': rateLimits,
   '0008-search-indexes': searchIndexes,
+  '0009-events': events,
 };

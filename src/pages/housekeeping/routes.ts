@@ -26,6 +26,7 @@ import { createOrgApp, listOrgApps, OrgAppInputError } from '../../platform/org-
 import type { FieldErrors } from '../forms.js';
 import type { SafeHtml } from '../html.js';
 import { INSTANCE_LOGIN_PATH } from '../instance-login/routes.js';
+import { registerHousekeepingActivity } from './activity.js';
 import { auditLogPage } from './audit-entries.js';
 import { registerHousekeepingUsage } from './usage.js';
 import {
@@ -239,6 +240,7 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
       },
     );
 
+    registerHousekeepingActivity(app, { db, access: AUDIT, viewerOf, show });
     registerHousekeepingUsage(app, { db, clock, flushSeconds: deps.config.usageFlushInterval, viewerOf, show });
   });
 }

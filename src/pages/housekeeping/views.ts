@@ -20,7 +20,7 @@ export interface PageContext {
   canReadAudit: boolean;
 }
 
-export type Section = 'integrations' | 'apps' | 'usage' | 'audit' | null;
+export type Section = 'integrations' | 'apps' | 'usage' | 'audit' | 'activity' | null;
 
 /** The Housekeeping menu, showing only what the viewer may open, and the sign-out button. */
 export function housekeepingNav(context: PageContext, current: Section): SafeHtml {
@@ -30,7 +30,8 @@ export function housekeepingNav(context: PageContext, current: Section): SafeHtm
 ${context.canManage ? html`${link('integrations', 'Integrations')}
 ${link('apps', 'Your apps')}
 ${link('usage', 'Usage')}` : ''}
-${context.canReadAudit ? link('audit', 'Audit log') : ''}
+${context.canReadAudit ? html`${link('audit', 'Audit log')}
+${link('activity', 'Activity')}` : ''}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;
 }
@@ -82,7 +83,8 @@ export function overviewPage(context: PageContext): SafeHtml {
 ${context.canManage ? html`<li><a href="${context.prefix}/housekeeping/integrations">Integrations</a>: the apps that work with ${context.instanceName}'s data, and their permissions.</li>
 <li><a href="${context.prefix}/housekeeping/apps">Your apps</a>: your organization's own apps, created here without platform review.</li>
 <li><a href="${context.prefix}/housekeeping/usage">Usage</a>: how each integrated app uses the API, per day.</li>` : ''}
-${context.canReadAudit ? html`<li><a href="${context.prefix}/housekeeping/audit">Audit log</a>: every change made in this instance.</li>` : ''}
+${context.canReadAudit ? html`<li><a href="${context.prefix}/housekeeping/audit">Audit log</a>: every change made in this instance.</li>
+<li><a href="${context.prefix}/housekeeping/activity">Activity</a>: the changes to this instance's data, as integrations are told about them.</li>` : ''}
 </ul>`;
 }
 
