@@ -33,14 +33,17 @@ export interface ThrottleKeys {
 
 /** Null when a sign-in may be tried; otherwise when it may be tried again. */
 export async function loginLockedUntil(db: Kysely<Schema>, keys: ThrottleKeys, clock: Clock): Promise<Date | null> {
+  return lockedUntilOf(await throttleRows(db, keys), clock);
+}
+
+/** The keys' counter rows; none for keys without a recent failure (the common case). */
+function throttleRows(db: Kysely<Schema>, keys: ThrottleKeys): Promise<{ key: string; locked_until: string | null }[]> {
+  return db.selectFrom('login_throttle').select(['key', 'locked_until']).where('key', 'in', [keys.account, keys.address]).execute();
+}
+
+function lockedUntilOf(rows: readonly { locked_until: string | null }[], clock: Clock): Date | null {
   const nowIso = isoTimestamp(clock.now());
-  const rows = await db
-    .selectFrom('login_throttle')
-    .select('locked_until')
-    .where('key', 'in', [keys.account, keys.address])
-    .where('locked_until', '>', nowIso)
-    .execute();
-  const latest = rows.map((r) => r.locked_until ?? '').sort().pop();
+  const latest = rows.map((r) => r.locked_until ?? '').filter((until) => until > nowIso).sort().pop();
   return latest === undefined ? null : new Date(latest);
 }
 
@@ -66,11 +69,13 @@ export async function throttledSignIn<T>(
   check: () => Promise<T | null>,
   limits: ThrottleLimits = LOGIN_LIMITS,
 ): Promise<ThrottledOutcome<T>> {
-  const lockedUntil = await loginLockedUntil(db, keys, clock);
+  const rows = await throttleRows(db, keys);
+  const lockedUntil = lockedUntilOf(rows, clock);
   if (lockedUntil !== null) return { outcome: 'locked', until: lockedUntil, newlyLocked: false };
   const value = await check();
   if (value !== null) {
-    await clearLoginFailures(db, keys);
+    // Only when there is a count to clear: a success must not cost a write (every token request is one).
+    if (rows.some((row) => row.key === keys.account)) await clearLoginFailures(db, keys);
     return { outcome: 'accepted', value };
   }
   await recordLoginFailure(db, keys, clock, limits);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { Database } from '../../src/db/database.js';
-import { clearLoginFailures, LOGIN_LIMITS, loginLockedUntil, recordLoginFailure } from '../../src/security/login-throttle.js';
+import type { KyselyPlugin } from 'kysely';
+import { clearLoginFailures, LOGIN_LIMITS, loginLockedUntil, recordLoginFailure, throttledSignIn } from '../../src/security/login-throttle.js';
 import { openTestDatabase } from '../support/database.js';
 
 describe('login throttle', () => {
@@ -51,5 +52,25 @@ describe('login throttle', () => {
   it('counts concurrent failures without losing any', async () => {
     await Promise.all(Array.from({ length: LOGIN_LIMITS.perAccount }, () => recordLoginFailure(database.db, keys('c', `address:${Math.random()}`), clock)));
     expect(await loginLockedUntil(database.db, keys('c', 'address:other'), clock)).not.toBeNull();
+  });
+
+  it('bug: every successful sign-in (every client-credentials token request) wrote a DELETE; now only when a count exists', async () => {
+    const statements: string[] = [];
+    const recording: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const db = database.db.withPlugin(recording);
+    const accepted = await throttledSignIn(db, keys('quiet'), clock, () => Promise.resolve('ok'));
+    expect(accepted).toEqual({ outcome: 'accepted', value: 'ok' });
+    expect(statements).toEqual(['SelectQueryNode']);
+    await recordLoginFailure(database.db, keys('quiet'), clock);
+    statements.length = 0;
+    await throttledSignIn(db, keys('quiet'), clock, () => Promise.resolve('ok'));
+    expect(statements).toEqual(['SelectQueryNode', 'DeleteQueryNode']);
+    expect(await database.db.selectFrom('login_throttle').select('key').where('key', '=', keys('quiet').account).execute()).toEqual([]);
   });
 });
