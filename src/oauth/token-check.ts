@@ -61,7 +61,7 @@ const API_TOKEN_MODELS = ['ClientCredentials', 'AccessToken'] as const;
  * live tokens (the expiry index, or the whole table once its statistics had been taken while it
  * was small): 9 ms per request with 20,000 live tokens instead of 7 µs (docs/performance.md).
  */
-async function findTokenRecord(db: Kysely<Schema>, orgId: number, token: string) {
+export async function findTokenRecord(db: Kysely<Schema>, orgId: number, token: string) {
   const id = hashRecordId(token);
   for (const model of API_TOKEN_MODELS) {
     const row = await db

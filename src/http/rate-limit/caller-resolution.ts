@@ -22,6 +22,7 @@ import type { Schema } from '../../db/schema.js';
 import type { ClientClaim } from '../../api/request-attribution.js';
 import { parseClientId } from '../../oauth/clients.js';
 import { hashRecordId } from '../../oauth/storage-adapter.js';
+import { findTokenRecord } from '../../oauth/token-check.js';
 import { findValidSecret } from '../../platform/app-credentials.js';
 import { clientAuthLockedUntil } from './client-auth-throttle.js';
 import { ExpiringLru } from './expiring-lru.js';
@@ -73,15 +74,9 @@ export class CallerResolver {
     const key = `${orgId}:${hash}`;
     const known = this.#tokens.get(key, now.getTime());
     if (known !== undefined) return known;
-    const row = await this.db
-      .selectFrom('oauth_records')
-      .select(['client_id', 'expires_at'])
-      .where('org_id', '=', orgId)
-      .where('id', '=', hash)
-      .where('model', 'in', ['AccessToken', 'ClientCredentials'])
-      .where('expires_at', '>', isoTimestamp(now))
-      .executeTakeFirst();
-    if (row?.client_id == null || row.expires_at === null) return null;
+    // The token check's own lookup: by primary key, so a random token costs one index probe.
+    const row = await findTokenRecord(this.db, orgId, token);
+    if (row?.client_id == null || row.expires_at === null || row.expires_at <= isoTimestamp(now)) return null;
     const clientId = parseClientId(row.client_id);
     if (clientId === null) return null;
     this.#tokens.set(key, clientId, Math.min(new Date(row.expires_at).getTime(), now.getTime() + TOKEN_MEMORY_MS));
