@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The tables as Kysely sees them. Timestamps are ISO-8601 UTC text; dates ('YYYY-MM-DD') are text;
@@ -55,6 +55,7 @@ export interface Schema {
   app_activity: AppActivityTable;
 
   events: EventsTable;
+  email_verifications: EmailVerificationsTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,6 +250,11 @@ export interface RegistrationsTable {
    * strings ('multi', and 'address' as its lines).
    */
   option_values: string;
+  /**
+   * Incremented by every change (0010): the registration's ETag, so a write conditioned on the
+   * version a client read fails instead of overwriting a change it never saw.
+   */
+  version: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
 }
@@ -660,4 +666,21 @@ export interface EventsTable {
   subject_type: string;
   subject_id: string;
   occurred_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email verification (0011)
+
+/** A user's pending change of email address, confirmed by the emailed link (src/instance/user-email-change.ts). */
+export interface EmailVerificationsTable {
+  id: Generated<number>;
+  org_id: number;
+  user_id: number;
+  /** As the user typed it (trimmed). */
+  new_email: string;
+  /** SHA-256 hex of the emailed token, which is never stored. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }

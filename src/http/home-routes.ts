@@ -35,7 +35,7 @@ export function registerInstanceHome(app: FastifyInstance): void {
     if (tenant.kind !== 'instance') return reply.callNotFound();
     const body = html`<h1>${tenant.instance.name}</h1>
 <p>Base URL: <code>${tenant.baseUrl}</code></p>
-<p><a href="${tenant.pathPrefix}/login">Sign in</a> · <a href="${tenant.pathPrefix}/account/apps">Connected apps</a> (the apps you allowed to use your account) · <a href="${tenant.pathPrefix}/housekeeping">Housekeeping</a> (organization admins: integrations and the organization's own apps)</p>`;
+<p><a href="${tenant.pathPrefix}/login">Sign in</a> · <a href="${tenant.pathPrefix}/account/profile">Your profile</a> · <a href="${tenant.pathPrefix}/account/apps">Connected apps</a> (the apps you allowed to use your account) · <a href="${tenant.pathPrefix}/housekeeping">Housekeeping</a> (organization admins: integrations and the organization's own apps)</p>`;
     return reply.type('text/html; charset=utf-8').send(layout({ title: tenant.instance.name, body, assetBase: tenant.pathPrefix, heading: tenant.instance.name }));
   });
 }

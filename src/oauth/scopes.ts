@@ -1,7 +1,9 @@
 /**
  * The scope catalog: ConCat's scopes page, plus `vendor:read` (the dealers endpoint requires it
- * but the page omits it) and the OpenID Connect sign-in scopes. Descriptions are written for the
- * consent page and Housekeeping: what the app will be able to do, in plain words.
+ * but the page omits it), this platform's write scopes (`user:roles:update`, `registration:update`,
+ * `volunteer:update`: extensions ConCat does not document) and the OpenID Connect sign-in scopes.
+ * Descriptions are written for the consent page and Housekeeping: what the app will be able to
+ * do, in plain words.
  */
 import type { InstancePermission } from '../instance/permissions.js';
 
@@ -33,7 +35,9 @@ export const SERVICE_SCOPES = [
   scope('user:read', "Read users' profiles and their roles"),
   scope('user:roles:update', 'Give roles to users and take them away'),
   scope('registration:read', 'Read attendee registrations'),
+  scope('registration:update', 'Change attendee registrations: status, badge name and flags'),
   scope('volunteer:read', 'Read volunteer applications and departments'),
+  scope('volunteer:update', 'Assign volunteers to departments and remove them'),
   scope('vendor:read', 'Read dealer profiles and their applications'),
 ] as const;
 

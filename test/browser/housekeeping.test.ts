@@ -91,7 +91,7 @@ describe('Housekeeping in Chromium', () => {
     await page.getByLabel('Password').fill(login.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${base}/housekeeping/apps/new`);
-    await page.getByLabel('Name').fill('Door Scanner');
+    await page.getByLabel('Name', { exact: true }).fill('Door Scanner');
     await page.getByLabel('Redirect URIs').fill('https://scan.example.org/cb\nhttp://localhost:9000/cb');
     await page.getByRole('checkbox', { name: /^registration:read/ }).check();
     await page.getByRole('button', { name: 'Create app' }).click();

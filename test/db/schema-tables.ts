@@ -44,6 +44,7 @@ const TABLES: Record<keyof Schema, true> = {
   usage_tokens: true,
   app_activity: true,
   events: true,
+  email_verifications: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

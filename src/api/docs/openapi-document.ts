@@ -22,8 +22,8 @@ export const OAUTH_SCHEME = 'oauth2';
 export const API_TAGS = [
   { name: 'Users', description: 'The people of the instance: attendees, staff, volunteers, dealers. Scope `user:read`.' },
   { name: 'Roles', description: 'Roles group users (staff, signed an NDA…). Reading needs `user:read`; giving and taking away roles needs `user:roles:update`.' },
-  { name: 'Registrations', description: 'Attendee registrations for the current convention. Scope `registration:read`.' },
-  { name: 'Volunteers', description: 'Volunteer applications and departments. Scope `volunteer:read`.' },
+  { name: 'Registrations', description: 'Attendee registrations for the current convention. Reading needs `registration:read`; changing them (an extension) needs `registration:update`.' },
+  { name: 'Volunteers', description: 'Volunteer applications and departments. Reading needs `volunteer:read`; assigning volunteers to departments (an extension) needs `volunteer:update`.' },
   { name: 'Dealers', description: 'Dealer profiles and their applications. Scope `vendor:read`.' },
   { name: 'Users (legacy)', description: 'The unversioned `/api/users/current`: the user a token acting for a user (authorization code flow) stands for. Scope `pii:basic`; more `pii:*` scopes add fields.' },
 ] as const;

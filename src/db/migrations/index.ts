@@ -6,6 +6,8 @@ import * as usage from './0005-usage.js';
 import * as rateLimits from './0006-rate-limits.js';
 import * as searchIndexes from './0008-search-indexes.js';
 import * as events from './0009-events.js';
+import * as registrationVersions from './0010-registration-versions.js';
+import * as emailVerification from './0011-email-verification.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0006-rate-limits': rateLimits,
   '0008-search-indexes': searchIndexes,
   '0009-events': events,
+  '0010-registration-versions': registrationVersions,
+  '0011-email-verification': emailVerification,
 };

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import { apiError } from '../../http/errors.js';
@@ -8,8 +8,9 @@ import { pageArea, prefixOf, sendPage } from '../../http/web/page-area.js';
 import { findUserById } from '../../instance/user-accounts.js';
 import { listConnectedApps, revokeConnectedApp, type ConnectedApp, type UserInInstance } from '../../oauth/connected-apps.js';
 import { ownValue } from '../components.js';
-import type { SafeHtml } from '../html.js';
 import { INSTANCE_LOGIN_PATH } from '../instance-login/routes.js';
+import type { AccountPage, ShowAccountPage } from './account-page.js';
+import { registerProfilePages } from './profile-routes.js';
 import { accountNav, connectedAppsPage, CONNECTED_APPS_PATH, revokeConfirmationPage, type AccountContext } from './views.js';
 
 interface Deps {
@@ -23,10 +24,16 @@ const DONE_MESSAGES: Readonly<Record<string, string>> = {
 
 const NO_SUCH_APP = 'You have not connected such an app to your account here.';
 
+/** A page of the connected-apps section (its entry marked in the account navigation). */
+function appsPage(render: AccountPage['render']): AccountPage {
+  return { current: 'apps', render };
+}
+
 /**
- * The signed-in user's own account pages under an instance's base URL. For now one: connected
- * apps (`/account/apps`), the apps the user authorized here, with revocation. Only the user's own
- * grants in this instance are ever listed or revoked; anything else is a 404.
+ * The signed-in user's own account pages under an instance's base URL: the profile
+ * (`/account/profile`, profile-routes.ts) and connected apps (`/account/apps`), the apps the user
+ * authorized here, with revocation. Only the user's own data in this instance is ever shown or
+ * changed; anything else is a 404.
  */
 export function accountPages(deps: Deps): FastifyPluginAsync {
   const { database, clock } = deps;
@@ -40,12 +47,13 @@ export function accountPages(deps: Deps): FastifyPluginAsync {
     return { orgId: tenant.instance.orgId, userId: session.subjectId };
   };
 
-  const show = async (request: FastifyRequest, reply: FastifyReply, title: string, body: (context: AccountContext) => SafeHtml): Promise<FastifyReply> => {
+  const show: ShowAccountPage = async (request, reply, page) => {
     const { orgId, userId } = viewer(request);
     const user = await findUserById(db, orgId, userId);
     const instanceName = request.tenant.kind === 'instance' ? request.tenant.instance.name : '';
     const context: AccountContext = { prefix: prefixOf(request), instanceName, csrfToken: csrfTokenFor(request, reply), viewerName: user?.username ?? 'a deleted account' };
-    return sendPage(request, reply, { title: `${title} · ${instanceName}`, body: body(context), nav: accountNav(context) });
+    const { title, body } = page.render(context);
+    return sendPage(request, reply, { title: `${title} · ${instanceName}`, body, nav: accountNav(context, page.current), status: page.status });
   };
 
   /** The user's connected app named by the path, or undefined (unknown, malformed, someone else's). */
@@ -57,16 +65,18 @@ export function accountPages(deps: Deps): FastifyPluginAsync {
   };
 
   return pageArea({ session: 'user', loginPath: INSTANCE_LOGIN_PATH, database, clock }, (app) => {
+    registerProfilePages(app, { db, clock, viewer, show });
+
     app.get(CONNECTED_APPS_PATH, async (request, reply) => {
       const apps = await listConnectedApps(db, viewer(request), clock);
       const done = ownValue(DONE_MESSAGES, queryParam(request.query, 'done'));
-      return show(request, reply, 'Connected apps', (context) => connectedAppsPage(context, apps, done));
+      return show(request, reply, appsPage((context) => ({ title: 'Connected apps', body: connectedAppsPage(context, apps, done) })));
     });
 
     app.get(`${CONNECTED_APPS_PATH}/:clientId/revoke`, async (request, reply) => {
       const found = await connectedApp(request);
       if (found === undefined) return reply.sendError(apiError.notFound(NO_SUCH_APP));
-      return show(request, reply, `Revoke ${found.name}`, (context) => revokeConfirmationPage(context, found));
+      return show(request, reply, appsPage((context) => ({ title: `Revoke ${found.name}`, body: revokeConfirmationPage(context, found) })));
     });
 
     app.post(`${CONNECTED_APPS_PATH}/:clientId/revoke`, async (request, reply) => {

@@ -4,6 +4,7 @@ import { scopeList } from '../consent/views.js';
 import { csrfField } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { signOutForm } from '../instance-login/views.js';
+import { PROFILE_PATH } from './profile-views.js';
 
 /** What every account page knows: where it lives and who is looking. */
 export interface AccountContext {
@@ -16,8 +17,11 @@ export interface AccountContext {
 
 export const CONNECTED_APPS_PATH = '/account/apps';
 
-export function accountNav(context: AccountContext): SafeHtml {
-  return html`<a href="${context.prefix}${CONNECTED_APPS_PATH}" aria-current="page">Connected apps</a>
+/** Where the account pages live; `current` marks the page the user is on. */
+export function accountNav(context: AccountContext, current: 'profile' | 'apps' | null): SafeHtml {
+  const link = (path: string, label: string, here: boolean) => html`<a href="${context.prefix}${path}"${here ? html` aria-current="page"` : ''}>${label}</a>`;
+  return html`${link(PROFILE_PATH, 'Profile', current === 'profile')}
+${link(CONNECTED_APPS_PATH, 'Connected apps', current === 'apps')}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;
 }

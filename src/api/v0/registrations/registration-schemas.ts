@@ -3,7 +3,9 @@
  * the output (fields not listed are dropped) and document the OpenAPI reference.
  */
 import { pageRequestProperties, pageResponseProperties } from '../../pagination/search-page.js';
-import { flagSchema, optionSchema, userSummarySchema } from '../../schemas/common-schemas.js';
+import type { RegistrationStatus } from '../../../db/schema.js';
+import { BADGE_NAME_MAX_LENGTH } from '../../../instance/registration-changes.js';
+import { flagSchema, idPattern, optionSchema, userSummarySchema } from '../../schemas/common-schemas.js';
 import { idListSchema, updatedSinceSchema } from '../search-filters.js';
 import { REGISTRATION_STATUSES } from './registrations.js';
 
@@ -65,3 +67,37 @@ export const registrationPageSchema = {
   required: ['data', 'nextPage', 'hasMore'],
   properties: { data: { type: 'array', items: registrationSchema }, ...pageResponseProperties },
 } as const;
+
+/** The most flags one change may add (or remove): far more than an instance defines. */
+const MAX_FLAG_CHANGES = 100;
+
+const flagIdListSchema = (description: string) =>
+  ({ type: 'array', maxItems: MAX_FLAG_CHANGES, items: { type: 'string', pattern: idPattern }, description }) as const;
+
+// `additionalProperties: { not: {} }` refuses unknown fields (a misspelt `stauts` must not pass as
+// an empty change); `false` would have the validator drop them silently.
+export const registrationChangeBodySchema = {
+  type: 'object',
+  additionalProperties: { not: {} },
+  properties: {
+    status: { ...statusSchema, description: 'The new status.' },
+    badgeName: {
+      type: 'string',
+      minLength: 1,
+      maxLength: BADGE_NAME_MAX_LENGTH,
+      description: `The new badge name: 1 to ${BADGE_NAME_MAX_LENGTH} characters, not blank, no leading or trailing spaces, no control characters.`,
+    },
+    flags: {
+      type: 'object',
+      additionalProperties: { not: {} },
+      description: 'Flags to add and to remove, by id (`flags[].id`). Adding a flag the registration has, or removing one it lacks, changes nothing.',
+      properties: { add: flagIdListSchema('Flag ids to add.'), remove: flagIdListSchema('Flag ids to remove.') },
+    },
+  },
+} as const;
+
+export interface RegistrationChangeBody {
+  status?: RegistrationStatus;
+  badgeName?: string;
+  flags?: { add?: string[]; remove?: string[] };
+}

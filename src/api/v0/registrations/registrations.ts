@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { RegistrationStatus, Schema } from '../../../db/schema.js';
+import { registrationETag } from '../../../instance/registration-changes.js';
 import type { PageRequest } from '../../pagination/search-page.js';
 import { eventOptions, loadOptionDefinitions, loadRegistrationFlags, parseOptionValues, type EventOption, type Flag } from '../event-options.js';
 import { currentConventionId } from '../instance-scope.js';
@@ -100,13 +101,23 @@ export async function searchRegistrationRows(db: Kysely<Schema>, orgId: number, 
 
 /** A user's registration for the current convention, or undefined (also for another instance's user). */
 export async function findUserRegistration(db: Kysely<Schema>, orgId: number, userId: number): Promise<Registration | undefined> {
+  return (await findUserRegistrationWithETag(db, orgId, userId))?.registration;
+}
+
+/**
+ * A user's registration for the current convention with its ETag (instance/registration-changes.ts).
+ * The tag is read with the row, before the flags: should a change land in between, the body is
+ * newer than the tag, so a write conditioned on it is refused rather than losing that change.
+ */
+export async function findUserRegistrationWithETag(db: Kysely<Schema>, orgId: number, userId: number): Promise<{ registration: Registration; etag: string } | undefined> {
   const row = await registrationRows(db, orgId)
+    .select('registrations.version')
     .where('registrations.convention_id', '=', currentConventionId(db, orgId))
     .where('registrations.user_id', '=', userId)
     .executeTakeFirst();
   if (row === undefined) return undefined;
   const [registration] = await toRegistrations(db, orgId, [row]);
-  return registration;
+  return registration === undefined ? undefined : { registration, etag: registrationETag(row.id, row.version) };
 }
 
 /**

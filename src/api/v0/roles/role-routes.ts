@@ -7,12 +7,13 @@
  * `GET /api/v0/users/{userId}/roles`): ConCat clients ignore the body, but some check for 200 or
  * parse JSON, which a 204 would break.
  */
-import type { FastifyRequest } from 'fastify';
 import type { ApiRouteModule } from '../../api-routes.js';
 import { apiError, LogicErrorCode, type ApiError } from '../../../http/errors.js';
-import { assignRole, heldRoles, removeRole, type HeldRole, type RoleChangeOrigin, type RoleChangeRefusal } from '../../../instance/user-roles.js';
+import { assignRole, heldRoles, removeRole, type HeldRole, type RoleChangeRefusal } from '../../../instance/user-roles.js';
 import { pageOf, readPageRequest } from '../../pagination/search-page.js';
 import { authenticatedErrorResponses, jsonBodyErrorResponses, notFoundResponse } from '../../schemas/common-schemas.js';
+import { appOriginOf } from '../app-origin.js';
+import { acceptEmptyJsonBody } from '../empty-json-body.js';
 import { cursorScopeOf, orgIdOf, pathRowId } from '../instance-scope.js';
 import { userIdParamsSchema } from '../users/user-schemas.js';
 import { listRoles } from './role-queries.js';
@@ -52,25 +53,10 @@ function refusalError(reason: RoleChangeRefusal, params: UserRoleParams): ApiErr
   }
 }
 
-/** The calling app, as the audit log names it (its client_id). */
-function originOf(request: FastifyRequest): RoleChangeOrigin {
-  // The access hook sets the caller on every route that declares access.
-  if (request.apiCaller === null) throw apiError.authentication('An access token is required: send Authorization: Bearer <token>');
-  return { actor: { type: 'app', id: String(request.apiCaller.clientId) }, ip: request.ip };
-}
-
 const changeResponses = { 200: userRolesResponseSchema, ...authenticatedErrorResponses, ...notFoundResponse };
 
 export const roleRoutes: ApiRouteModule = (api) => (app) => {
-  // DELETE has no body, but clients that set `Content-Type: application/json` on every request
-  // send that header with an empty one; Fastify's JSON parser refuses it, so read it as no body.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (request.method === 'DELETE' && text.length === 0) done(null, undefined);
-    else void parseJson(request, text, done);
-  });
+  acceptEmptyJsonBody(app, ['DELETE']);
 
   app.get<{ Querystring: RoleListQuery }>(
     '/api/v0/roles',
@@ -131,7 +117,7 @@ export const roleRoutes: ApiRouteModule = (api) => (app) => {
     },
     async (request) => {
       const assignment = { orgId: orgIdOf(request), userId: pathRowId(request.params.userId), roleId: pathRowId(request.params.roleId), scope: request.body.scope };
-      const result = await assignRole(api.db, assignment, originOf(request), api.clock);
+      const result = await assignRole(api.db, assignment, appOriginOf(request), api.clock);
       if (!result.ok) throw refusalError(result.reason, request.params);
       return toApiUserRoles(result.roles);
     },
@@ -154,7 +140,7 @@ export const roleRoutes: ApiRouteModule = (api) => (app) => {
     },
     async (request) => {
       const removal = { orgId: orgIdOf(request), userId: pathRowId(request.params.userId), roleId: pathRowId(request.params.roleId), scope: request.query.scope ?? null };
-      const result = await removeRole(api.db, removal, originOf(request), api.clock);
+      const result = await removeRole(api.db, removal, appOriginOf(request), api.clock);
       if (!result.ok) throw refusalError(result.reason, request.params);
       return toApiUserRoles(result.roles);
     },
