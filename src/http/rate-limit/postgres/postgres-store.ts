@@ -60,6 +60,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
   readonly #clock: Clock;
   readonly #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  readonly #onError: (error: unknown) => void;
   #lastPruneMs = 0;
 
   constructor(
@@ -71,6 +72,7 @@ export class PostgresRateLimitStore implements RateLimitStore {
     this.#clock = options.clock ?? systemClock;
     const interval = options.flushIntervalMs ?? 1000;
     const onError = options.onError ?? (() => undefined);
+    this.#onError = onError;
     if (interval > 0) {
       this.#timer = setInterval(() => {
         this.flush().catch(onError);
@@ -124,9 +126,10 @@ export class PostgresRateLimitStore implements RateLimitStore {
     return run;
   }
 
+  /** Stops the timer and writes what is left; a failed last write is reported, never thrown (shutdown must go on). */
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    await this.flush();
+    await this.flush().catch(this.#onError);
   }
 
   async #flushNow(nowMs: number): Promise<void> {
