@@ -5,6 +5,7 @@ import type { Schema } from '../db/schema.js';
 import { eventUser } from '../events/event-user.js';
 import { eventDepartment, eventVolunteer } from '../events/event-volunteer.js';
 import { recordEvent } from '../events/record-event.js';
+import { nextVersion } from './user-profile-changes.js';
 import { currentConventionId } from './user-roles.js';
 
 /**
@@ -53,7 +54,9 @@ async function resolve(trx: Kysely<Schema>, { orgId, userId, departmentId }: Vol
 /** Touches the application, audits and records the event of one committed change. */
 async function recordChange(trx: Kysely<Schema>, kind: 'assigned' | 'unassigned', assignment: VolunteerAssignment, volunteerId: number, origin: VolunteerAssignmentOrigin, clock: Clock): Promise<void> {
   const { orgId, userId, departmentId } = assignment;
-  await trx.updateTable('volunteers').set({ updated_at: isoTimestamp(clock.now()) }).where('org_id', '=', orgId).where('id', '=', volunteerId).execute();
+  // The applicant's own edits are checked against updated_at: it must move forward, even within a millisecond.
+  const { updated_at: current } = await trx.selectFrom('volunteers').select('updated_at').where('org_id', '=', orgId).where('id', '=', volunteerId).executeTakeFirstOrThrow();
+  await trx.updateTable('volunteers').set({ updated_at: nextVersion(current, clock) }).where('org_id', '=', orgId).where('id', '=', volunteerId).execute();
   await recordAudit(trx, { orgId, actor: origin.actor, action: `volunteer.${kind}`, target: { type: 'user', id: String(userId) }, details: { volunteerId, departmentId }, ip: origin.ip }, clock);
   const volunteer = await eventVolunteer(trx, orgId, volunteerId);
   const user = await eventUser(trx, orgId, userId);

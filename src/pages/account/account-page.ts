@@ -4,7 +4,7 @@ import type { AccountContext } from './views.js';
 
 /** One account page: its entry in the account navigation, its status, and its content for the viewer. */
 export interface AccountPage {
-  current: 'profile' | 'apps' | null;
+  current: 'profile' | 'registration' | 'volunteer' | 'apps' | null;
   status?: number;
   render: (context: AccountContext) => { title: string; body: SafeHtml };
 }

@@ -11,6 +11,8 @@ import { ownValue } from '../components.js';
 import { INSTANCE_LOGIN_PATH } from '../instance-login/routes.js';
 import type { AccountPage, ShowAccountPage } from './account-page.js';
 import { registerProfilePages } from './profile-routes.js';
+import { registerVolunteerPages } from './volunteer-routes.js';
+import { registerRegistrationPages } from './registration-routes.js';
 import { accountNav, connectedAppsPage, CONNECTED_APPS_PATH, revokeConfirmationPage, type AccountContext } from './views.js';
 
 interface Deps {
@@ -66,6 +68,8 @@ export function accountPages(deps: Deps): FastifyPluginAsync {
 
   return pageArea({ session: 'user', loginPath: INSTANCE_LOGIN_PATH, database, clock }, (app) => {
     registerProfilePages(app, { db, clock, viewer, show });
+    registerVolunteerPages(app, { db, clock, viewer, show });
+    registerRegistrationPages(app, { db, clock, viewer, show });
 
     app.get(CONNECTED_APPS_PATH, async (request, reply) => {
       const apps = await listConnectedApps(db, viewer(request), clock);

@@ -1,10 +1,13 @@
 import type { ConnectedApp } from '../../oauth/connected-apps.js';
+import type { AccountPage } from './account-page.js';
 import { successNotice, time } from '../components.js';
 import { scopeList } from '../consent/views.js';
 import { csrfField } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { signOutForm } from '../instance-login/views.js';
 import { PROFILE_PATH } from './profile-views.js';
+import { VOLUNTEER_PATH } from './volunteer-views.js';
+import { REGISTRATION_PATH } from './registration-views.js';
 
 /** What every account page knows: where it lives and who is looking. */
 export interface AccountContext {
@@ -18,9 +21,11 @@ export interface AccountContext {
 export const CONNECTED_APPS_PATH = '/account/apps';
 
 /** Where the account pages live; `current` marks the page the user is on. */
-export function accountNav(context: AccountContext, current: 'profile' | 'apps' | null): SafeHtml {
+export function accountNav(context: AccountContext, current: AccountPage['current']): SafeHtml {
   const link = (path: string, label: string, here: boolean) => html`<a href="${context.prefix}${path}"${here ? html` aria-current="page"` : ''}>${label}</a>`;
   return html`${link(PROFILE_PATH, 'Profile', current === 'profile')}
+${link(REGISTRATION_PATH, 'Registration', current === 'registration')}
+${link(VOLUNTEER_PATH, 'Volunteer', current === 'volunteer')}
 ${link(CONNECTED_APPS_PATH, 'Connected apps', current === 'apps')}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;

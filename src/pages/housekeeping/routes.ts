@@ -28,6 +28,9 @@ import type { SafeHtml } from '../html.js';
 import { INSTANCE_LOGIN_PATH } from '../instance-login/routes.js';
 import { registerHousekeepingActivity } from './activity.js';
 import { auditLogPage } from './audit-entries.js';
+import { registerStaffRegistrations } from './staff-registrations.js';
+import { registerStaffRoles } from './staff-roles.js';
+import { registerStaffVolunteers } from './staff-volunteers.js';
 import { registerHousekeepingUsage } from './usage.js';
 import {
   auditPage,
@@ -66,6 +69,8 @@ interface Viewer {
 
 const MANAGE: readonly InstancePermission[] = ['oauth:manage'];
 const AUDIT: readonly InstancePermission[] = ['oauth:manage', 'audit:read'];
+/** The overview opens to anyone holding a permission of some Housekeeping section. */
+const OVERVIEW: readonly InstancePermission[] = [...AUDIT, 'registration:manage', 'volunteer:manage', 'user:roles:manage'];
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ROW_ID } }, required: ['id'] } as const;
 
 /** The messages a redirect after a change asks the next page to show. */
@@ -118,6 +123,9 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
         viewerName: user?.username ?? 'a deleted account',
         canManage: held.includes('oauth:manage'),
         canReadAudit: held.includes('oauth:manage') || held.includes('audit:read'),
+        canManageRegistrations: held.includes('registration:manage'),
+        canManageVolunteers: held.includes('volunteer:manage'),
+        canManageRoles: held.includes('user:roles:manage'),
       };
       viewers.set(request, { instance: tenant.instance, userId: session.subjectId, context });
       const needed = request.routeOptions.config.housekeepingAccess ?? MANAGE;
@@ -127,7 +135,7 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
       }
     });
 
-    app.get('/housekeeping', { config: { housekeepingAccess: AUDIT } }, (request, reply) => show(request, reply, null, 'Housekeeping', overviewPage(viewerOf(request).context)));
+    app.get('/housekeeping', { config: { housekeepingAccess: OVERVIEW } }, (request, reply) => show(request, reply, null, 'Housekeeping', overviewPage(viewerOf(request).context)));
 
     // ---- Integrations -------------------------------------------------------------------------
 
@@ -242,5 +250,9 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
 
     registerHousekeepingActivity(app, { db, access: AUDIT, viewerOf, show });
     registerHousekeepingUsage(app, { db, clock, flushSeconds: deps.config.usageFlushInterval, viewerOf, show });
+    const staff = { db, clock, viewerOf, show };
+    registerStaffRegistrations(app, staff);
+    registerStaffVolunteers(app, staff);
+    registerStaffRoles(app, staff);
   });
 }

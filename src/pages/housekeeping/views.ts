@@ -18,9 +18,13 @@ export interface PageContext {
   /** Which sections the viewer may open. */
   canManage: boolean;
   canReadAudit: boolean;
+  /** The staff tools: registration:manage, volunteer:manage, user:roles:manage. */
+  canManageRegistrations: boolean;
+  canManageVolunteers: boolean;
+  canManageRoles: boolean;
 }
 
-export type Section = 'integrations' | 'apps' | 'usage' | 'audit' | 'activity' | null;
+export type Section = 'integrations' | 'apps' | 'usage' | 'audit' | 'activity' | 'registrations' | 'volunteers' | 'users' | null;
 
 /** The Housekeeping menu, showing only what the viewer may open, and the sign-out button. */
 export function housekeepingNav(context: PageContext, current: Section): SafeHtml {
@@ -32,6 +36,9 @@ ${link('apps', 'Your apps')}
 ${link('usage', 'Usage')}` : ''}
 ${context.canReadAudit ? html`${link('audit', 'Audit log')}
 ${link('activity', 'Activity')}` : ''}
+${context.canManageRegistrations ? link('registrations', 'Registrations') : ''}
+${context.canManageVolunteers ? link('volunteers', 'Volunteers') : ''}
+${context.canManageRoles ? link('users', 'Users and roles') : ''}
 <span class="muted">${context.viewerName}</span>
 ${signOutForm(context.prefix, context.csrfToken)}`;
 }
@@ -85,6 +92,9 @@ ${context.canManage ? html`<li><a href="${context.prefix}/housekeeping/integrati
 <li><a href="${context.prefix}/housekeeping/usage">Usage</a>: how each integrated app uses the API, per day.</li>` : ''}
 ${context.canReadAudit ? html`<li><a href="${context.prefix}/housekeeping/audit">Audit log</a>: every change made in this instance.</li>
 <li><a href="${context.prefix}/housekeeping/activity">Activity</a>: the changes to this instance's data, as integrations are told about them.</li>` : ''}
+${context.canManageRegistrations ? html`<li><a href="${context.prefix}/housekeeping/registrations">Registrations</a>: find attendees' registrations, change their status and flags.</li>` : ''}
+${context.canManageVolunteers ? html`<li><a href="${context.prefix}/housekeeping/volunteers">Volunteers</a>: this convention's volunteers and their departments.</li>` : ''}
+${context.canManageRoles ? html`<li><a href="${context.prefix}/housekeeping/users">Users and roles</a>: give roles to users and take them away.</li>` : ''}
 </ul>`;
 }
 
