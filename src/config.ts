@@ -36,6 +36,8 @@ export interface Config {
   accessTokenTtl: number;
   /** How often usage statistics collected in memory are written to the database, in seconds. */
   usageFlushInterval: number;
+  /** Development only: let webhook endpoints be private, loopback or link-local addresses, over http too. */
+  webhooksAllowPrivateTargets: boolean;
   /** The window every rate limit below counts requests in, in seconds. */
   rateLimitWindow: number;
   /** API requests (and token-free endpoints: docs, discovery) per window per app and instance; 0: no limit. */
@@ -84,6 +86,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'bodyLimit', flag: 'body-limit', env: 'CONCAT_BODY_LIMIT', defaultText: '1048576', doc: 'largest accepted request body, in bytes' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', defaultText: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'accessTokenTtl', flag: 'access-token-ttl', env: 'CONCAT_ACCESS_TOKEN_TTL', defaultText: '3600', doc: 'lifetime of OAuth access tokens, in seconds (60 to 86400)' },
+  { key: 'webhooksAllowPrivateTargets', flag: 'webhooks-allow-private-targets', env: 'CONCAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS', defaultText: 'false', doc: 'development only: allow webhook URLs on private, loopback and link-local addresses, and plain http', boolean: true },
   { key: 'usageFlushInterval', flag: 'usage-flush-interval', env: 'CONCAT_USAGE_FLUSH_INTERVAL', defaultText: '30', doc: 'how often usage statistics are written to the database, in seconds (1 to 3600)' },
   { key: 'rateLimitWindow', flag: 'rate-limit-window', env: 'CONCAT_RATE_LIMIT_WINDOW', defaultText: '60', doc: 'window of every rate limit, in seconds (1 to 3600)' },
   { key: 'rateLimitApi', flag: 'rate-limit-api', env: 'CONCAT_RATE_LIMIT_API', defaultText: '600', doc: 'API requests per window per app and instance (0: no limit)' },
@@ -158,6 +161,7 @@ export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
     bodyLimit: parseInteger(text('bodyLimit') ?? '1048576', 'body-limit', 1024, 100 * 1024 * 1024),
     logLevel,
     accessTokenTtl: parseInteger(text('accessTokenTtl') ?? '3600', 'access-token-ttl', 60, 86_400),
+    webhooksAllowPrivateTargets: parseBoolean(text('webhooksAllowPrivateTargets') ?? 'false', 'webhooks-allow-private-targets'),
     usageFlushInterval: parseInteger(text('usageFlushInterval') ?? '30', 'usage-flush-interval', 1, 3600),
     rateLimitWindow: parseInteger(text('rateLimitWindow') ?? '60', 'rate-limit-window', 1, 3600),
     rateLimitApi: parseInteger(text('rateLimitApi') ?? '600', 'rate-limit-api', 0, MAX_RATE_LIMIT),

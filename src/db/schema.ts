@@ -56,6 +56,9 @@ export interface Schema {
 
   events: EventsTable;
   email_verifications: EmailVerificationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,4 +686,59 @@ export interface EmailVerificationsTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks (0015)
+
+export type WebhookEndpointStatus = 'active' | 'disabled';
+export type WebhookMessageStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  org_id: number;
+  integration_id: number;
+  url: string;
+  /** JSON array of event type names. */
+  event_types: string;
+  status: WebhookEndpointStatus;
+  disabled_reason: string | null;
+  /** The whsec_ secret, encrypted with the data directory's key (it signs, so it cannot be hashed). */
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: string | null;
+  failing_since: string | null;
+  /** Events up to this id have been turned into messages for the endpoint. */
+  last_event_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookMessagesTable {
+  id: Generated<number>;
+  org_id: number;
+  endpoint_id: number;
+  /** Null for a test message. */
+  event_id: number | null;
+  /** Standard Webhooks `webhook-id`, stable across retries. */
+  webhook_id: string;
+  event_type: string;
+  /** The exact body sent. */
+  body: string;
+  status: WebhookMessageStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  claimed_until: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  org_id: number;
+  message_id: number;
+  attempted_at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string;
 }

@@ -45,6 +45,9 @@ const TABLES: Record<keyof Schema, true> = {
   app_activity: true,
   events: true,
   email_verifications: true,
+  webhook_endpoints: true,
+  webhook_messages: true,
+  webhook_attempts: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

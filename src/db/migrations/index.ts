@@ -8,6 +8,7 @@ import * as searchIndexes from './0008-search-indexes.js';
 import * as events from './0009-events.js';
 import * as registrationVersions from './0010-registration-versions.js';
 import * as emailVerification from './0011-email-verification.js';
+import * as webhooks from './0015-webhooks.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0009-events': events,
   '0010-registration-versions': registrationVersions,
   '0011-email-verification': emailVerification,
+  '0015-webhooks': webhooks,
 };
