@@ -8,6 +8,7 @@ import { TenantDirectory } from './http/tenancy.js';
 import { loadTlsCredentials, type TlsCredentials } from './http/tls/tls-credentials.js';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.js';
 import { UsageRecorder } from './usage/usage-recorder.js';
+import { startWebhookWorker, type WebhookDeliveryWorker } from './webhooks/delivery-worker.js';
 
 /** How often a process picks up instances and base URLs changed by another process. */
 const TENANT_REFRESH_MS = 5_000;
@@ -19,6 +20,8 @@ export interface RunningPlatform {
   tls: TlsCredentials | null;
   /** Delivers queued mail (SMTP or the outbox); tests call `mail.runOnce()`. */
   mail: MailWorker;
+  /** Fans out events and delivers webhook messages; tests call `webhooks.runOnce()`. */
+  webhooks: WebhookDeliveryWorker;
   /** Usage statistics collected in memory; tests call `usage.flush()` to write them now. */
   usage: UsageRecorder;
   /** The address actually bound, e.g. https://127.0.0.1:8443 */
@@ -32,6 +35,8 @@ export interface StartOptions {
   logger?: FastifyServerOptions['logger'];
   /** Runs after migrations and before the tenant table is loaded, e.g. to seed demo data. */
   beforeListen?: (database: Database) => Promise<void>;
+  /** 'manual': webhooks go out only on `webhooks.runOnce()` (tests: nothing is sent to a URL a test did not mean to reach). */
+  webhookDelivery?: 'automatic' | 'manual';
 }
 
 /** The composition root: database, migrations, tenants, TLS, HTTP server. */
@@ -58,6 +63,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
     const mail = startMailWorker(config, database, clock, app.log);
+    const webhooks = startWebhookWorker(config, database, clock, app.log, options.webhookDelivery ?? 'automatic');
     usage.start(config.usageFlushInterval * 1000, app.log);
     return {
       app,
@@ -65,6 +71,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       tenants,
       tls,
       mail,
+      webhooks,
       usage,
       listeningOn: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
       close() {
@@ -72,6 +79,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
           tenants.stopAutoRefresh();
           await app.close();
           await usage.stop();
+          await webhooks.stop();
           await mail.stop();
           await database.close();
         })();

@@ -23,6 +23,7 @@ import { registrationRoutes } from './v0/registrations/registration-routes.js';
 import { roleRoutes } from './v0/roles/role-routes.js';
 import { userRoutes } from './v0/users/user-routes.js';
 import { volunteerRoutes } from './v0/volunteers/volunteer-routes.js';
+import { webhookKeyRoutes } from '../webhooks/webhook-routes.js';
 
 /** What every API route module receives. */
 export interface ApiContext {
@@ -35,7 +36,7 @@ export interface ApiContext {
 
 export type ApiRouteModule = (api: ApiContext) => (app: FastifyInstance) => Promise<void>;
 
-const ROUTE_MODULES: readonly ApiRouteModule[] = [userRoutes, roleRoutes, registrationRoutes, volunteerRoutes, dealerRoutes, currentUserRoutes, docsRoutes];
+const ROUTE_MODULES: readonly ApiRouteModule[] = [userRoutes, roleRoutes, registrationRoutes, volunteerRoutes, dealerRoutes, currentUserRoutes, webhookKeyRoutes, docsRoutes];
 
 export function apiRoutes(deps: { config: Config; database: Database; clock: Clock }): FastifyPluginAsync {
   return async (app) => {

@@ -59,6 +59,7 @@ export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_messages: WebhookMessagesTable;
   webhook_attempts: WebhookAttemptsTable;
+  webhook_signing_keys: WebhookSigningKeysTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -741,4 +742,15 @@ export interface WebhookAttemptsTable {
   status_code: number | null;
   latency_ms: number;
   response_excerpt: string;
+}
+
+/** The instance's RS256 key for the webhook `authorization` JWT (src/webhooks/webhook-key.ts). */
+export interface WebhookSigningKeysTable {
+  org_id: number;
+  kid: string;
+  /** SPKI PEM, published at `{instance}/api/webhooks/key`. */
+  public_key_pem: string;
+  /** Private JWK encrypted with the data directory's key file. */
+  private_jwk_encrypted: string;
+  created_at: string;
 }

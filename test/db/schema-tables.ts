@@ -48,6 +48,7 @@ const TABLES: Record<keyof Schema, true> = {
   webhook_endpoints: true,
   webhook_messages: true,
   webhook_attempts: true,
+  webhook_signing_keys: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

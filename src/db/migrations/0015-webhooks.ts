@@ -76,9 +76,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_attempts_message_idx').on('webhook_attempts').columns(['org_id', 'message_id', 'id']).execute();
   await db.schema.createIndex('webhook_attempts_time_idx').on('webhook_attempts').columns(['attempted_at']).execute();
+
+  // The instance's key for the JWT of ConCat's `authorization` header (RS256), generated on first
+  // use; the private half encrypted with the data directory's key (src/webhooks/webhook-key.ts).
+  await db.schema
+    .createTable('webhook_signing_keys')
+    .addColumn('org_id', 'integer', (col) => col.primaryKey().references('orgs.id').onDelete('cascade'))
+    .addColumn('kid', 'text', (col) => col.notNull())
+    .addColumn('public_key_pem', 'text', (col) => col.notNull())
+    .addColumn('private_jwk_encrypted', 'text', (col) => col.notNull())
+    .addColumn('created_at', 'text', (col) => col.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('webhook_signing_keys').execute();
   await db.schema.dropTable('webhook_attempts').execute();
   await db.schema.dropTable('webhook_messages').execute();
   await db.schema.dropTable('webhook_endpoints').execute();

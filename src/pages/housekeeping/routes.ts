@@ -10,6 +10,7 @@ import { pageArea, prefixOf, sendPage } from '../../http/web/page-area.js';
 import type { Instance } from '../../instance/instances.js';
 import type { InstancePermission } from '../../instance/permissions.js';
 import { findUserById } from '../../instance/user-accounts.js';
+import { loadKeyEncryptionKey } from '../../oauth/signing-keys.js';
 import { permissionsOf } from '../../instance/user-permissions.js';
 import {
   changeIntegrationPermissions,
@@ -32,6 +33,7 @@ import { registerStaffRegistrations } from './staff-registrations.js';
 import { registerStaffRoles } from './staff-roles.js';
 import { registerStaffVolunteers } from './staff-volunteers.js';
 import { registerHousekeepingUsage } from './usage.js';
+import { registerHousekeepingWebhooks } from './webhooks.js';
 import {
   auditPage,
   forbiddenPage,
@@ -57,7 +59,7 @@ declare module 'fastify' {
 interface Deps {
   database: Database;
   clock: Clock;
-  config: Pick<Config, 'usageFlushInterval'>;
+  config: Pick<Config, 'usageFlushInterval' | 'dataDir' | 'webhooksAllowPrivateTargets'>;
 }
 
 /** Who is looking at a Housekeeping page, worked out once per request by the access hook. */
@@ -250,6 +252,8 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
 
     registerHousekeepingActivity(app, { db, access: AUDIT, viewerOf, show });
     registerHousekeepingUsage(app, { db, clock, flushSeconds: deps.config.usageFlushInterval, viewerOf, show });
+    let encryptionKey: Buffer | undefined;
+    registerHousekeepingWebhooks(app, { db, clock, encryptionKey: () => (encryptionKey ??= loadKeyEncryptionKey(deps.config.dataDir)), allowPrivateTargets: deps.config.webhooksAllowPrivateTargets, viewerOf, origin, show });
     const staff = { db, clock, viewerOf, show };
     registerStaffRegistrations(app, staff);
     registerStaffVolunteers(app, staff);

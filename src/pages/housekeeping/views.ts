@@ -170,6 +170,7 @@ ${oboChoice(context.instanceName, values.obo)}
 ${csrfField(context.csrfToken)}
 <button type="submit" class="danger">Remove ${integration.appName}</button>
 </form>
+<p><a href="${base}/webhooks">Webhooks of ${integration.appName}</a></p>
 <p><a href="${base}/usage">Usage of ${integration.appName}</a></p>
 <p><a href="${context.prefix}/housekeeping/integrations">Back to integrations</a></p>`;
 }

@@ -181,6 +181,7 @@ ${integration.baseUrl === null ? '' : html`<dt>Base URL</dt><dd><code class="wra
   return html`<section aria-labelledby="integrations"><h2 id="integrations">Integrations</h2>
 <p>Event customers that integrated your app, and the permissions they granted it. They change these themselves, at any time.</p>
 <p><a href="${appPath(data.app.id)}/usage">Usage statistics</a>: requests, errors, latency and tokens per day and per instance.</p>
+<p><a href="${appPath(data.app.id)}/webhooks">Webhooks</a>: the endpoints each instance registered for the app, and what was delivered.</p>
 ${items.length === 0 ? html`<p class="muted">No event customer has integrated this app yet.</p>` : items}
 </section>`;
 }

@@ -3,6 +3,7 @@ import { pageArea } from '../../http/web/page-area.js';
 import { registerPortalApps } from './apps.js';
 import { registerPortalLogin } from './login.js';
 import { registerPortalUsage } from './usage.js';
+import { registerPortalWebhooks } from './webhooks.js';
 import { PORTAL_LOGIN, type PortalDependencies } from './views.js';
 
 /**
@@ -15,5 +16,6 @@ export function portalPages(deps: PortalDependencies): FastifyPluginAsync {
     registerPortalLogin(app, deps);
     registerPortalApps(app, deps);
     registerPortalUsage(app, deps);
+    registerPortalWebhooks(app, deps);
   });
 }
