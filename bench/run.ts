@@ -9,6 +9,7 @@ import { freePort } from '../test/support/platform.js';
 import { createBenchDatabase, type Engine } from './bench-database.js';
 import { measure, median, type LoadOptions, type Measurement } from './measure.js';
 import { cpuSeconds, pinLoadGenerator, pinning, root, runConcat, startProcess, stopProcess } from './processes.js';
+import { benchWebhookDelivery, type WebhookBenchResult } from './webhook-delivery.js';
 
 /**
  * `npm run bench`: the platform seeded with `concat seed --users N` (100,000 by default), served
@@ -16,7 +17,8 @@ import { cpuSeconds, pinLoadGenerator, pinning, root, runConcat, startProcess, s
  * connections. Every scenario alternates rounds with the trivial endpoint of the same server
  * (`/healthz`) and is reported as a ratio to it, since this machine's absolute numbers swing
  * 2-3x between runs. SQLite always; PostgreSQL too when a server is named (--postgres-url or
- * BENCH_POSTGRES_URL; the run uses a schema of its own and drops it).
+ * BENCH_POSTGRES_URL; the run uses a schema of its own and drops it). The `webhooks` scenario
+ * (bench/webhook-delivery.ts) measures delivery from a committed change to a local receiver.
  */
 const { values } = parseArgs({
   options: {
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     engines: { type: 'string' },
     only: { type: 'string', default: '' },
     out: { type: 'string', default: 'bench/results.md' },
+    'webhook-changes': { type: 'string', default: '40' },
+    'webhook-queued': { type: 'string', default: '2000' },
   },
 });
 const durationSeconds = Number(values.duration);
@@ -69,6 +73,7 @@ interface EngineReport {
   registrations: number;
   deepPage: number;
   results: ScenarioResult[];
+  webhooks: WebhookBenchResult | undefined;
 }
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -140,14 +145,16 @@ async function benchEngine(engine: Engine): Promise<EngineReport> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'concat-bench-'));
   const database = await createBenchDatabase(engine, dataDir, postgresUrl);
   const port = await freePort();
-  const env = { CONCAT_DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'warn', PORT: String(port), ...RATE_LIMITS_OFF };
+  // Private targets allowed: the webhook scenario's receiver listens on 127.0.0.1 over plain http.
+  const env = { CONCAT_DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'warn', PORT: String(port), CONCAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true', ...RATE_LIMITS_OFF };
   try {
     log(`${engine}: seeding ${users} users…`);
     const seedStarted = Date.now();
     const demo = JSON.parse(runConcat(['seed', '--users', String(users), '--json'], env)) as DemoSummary;
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     log(`${engine}: seeded in ${seedSeconds.toFixed(1)} s; starting the server`);
-    const server = await startProcess(['--import', 'tsx', 'src/cli/main.ts', 'serve'], env, /listening on/);
+    const serve = () => startProcess(['--import', 'tsx', 'src/cli/main.ts', 'serve'], env, /listening on/);
+    let server = await serve();
     const baselinePort = await freePort();
     const certDir = path.join(dataDir, 'tls');
     const baseline = await startProcess(['--import', 'tsx', 'bench/baseline-server.ts', path.join(certDir, 'localhost-cert.pem'), path.join(certDir, 'localhost-key.pem'), String(baselinePort)], {}, /listening/);
@@ -180,7 +187,22 @@ async function benchEngine(engine: Engine): Promise<EngineReport> {
         },
       ];
       const results = await runScenarios(all.filter((s) => only.test(s.key)), healthz, server.pid);
-      return { engine, seedSeconds, registrations: deep.registrations, deepPage: deep.page, results };
+      let webhooks: WebhookBenchResult | undefined;
+      if (only.test('webhooks')) {
+        log(`${engine}: webhook delivery…`);
+        webhooks = await benchWebhookDelivery({
+          databaseUrl: database.url,
+          dataDir,
+          latencyChanges: Number(values['webhook-changes']),
+          queuedChanges: Number(values['webhook-queued']),
+          stopServer: () => stopProcess(server),
+          startServer: async () => {
+            server = await serve();
+          },
+        });
+        log(`${engine}: webhooks p50 ${webhooks.p50Ms} ms, p99 ${webhooks.p99Ms} ms, ${Math.round(webhooks.deliveriesPerSecond)} deliveries/s`);
+      }
+      return { engine, seedSeconds, registrations: deep.registrations, deepPage: deep.page, results, webhooks };
     } finally {
       await stopProcess(server);
       await stopProcess(baseline);
@@ -201,9 +223,13 @@ function engineSection(report: EngineReport): string[] {
     '',
     `Seeded ${users} users (${report.registrations} registrations in the first instance) in ${report.seedSeconds.toFixed(1)} s with \`concat seed --users ${users}\`.`,
     '',
-    '| scenario | req/s | /healthz req/s | ratio | p50 ms | p99 ms | /healthz p99 ms | server CPU ms/req | /healthz CPU ms/req | non-2xx |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
+  if (report.results.length > 0) {
+    lines.push(
+      '| scenario | req/s | /healthz req/s | ratio | p50 ms | p99 ms | /healthz p99 ms | server CPU ms/req | /healthz CPU ms/req | non-2xx |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+  }
   for (const r of report.results) {
     const rps = median(r.subject.map((m) => m.requestsPerSecond));
     const ref = median(r.reference.map((m) => m.requestsPerSecond));
@@ -227,7 +253,25 @@ function engineSection(report: EngineReport): string[] {
     );
   }
   lines.push('');
+  if (report.webhooks !== undefined) lines.push(...webhookLines(report.webhooks));
   return lines;
+}
+
+function webhookLines(w: WebhookBenchResult): string[] {
+  return [
+    `Webhook delivery to a local plain-http receiver (worker poll interval ${w.pollIntervalMs} ms):`,
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    `| commit to arrival, p50 / p99 / max (${w.latencyChanges} changes) | ${w.p50Ms} / ${w.p99Ms} / ${w.maxMs} ms |`,
+    `| of which waiting for a poll (commit to fan-out), p50 | ${w.waitP50Ms} ms |`,
+    `| of which fan-out to arrival (sign + POST), p50 | ${w.sendP50Ms} ms |`,
+    `| deliveries/s, ${w.queued} queued before a restart | ${Math.round(w.deliveriesPerSecond)} |`,
+    `| receiver's own rate, sequential POSTs from a plain client | ${Math.round(w.receiverRequestsPerSecond)} req/s |`,
+    `| ratio | ${fixed(w.deliveriesPerSecond / w.receiverRequestsPerSecond)} |`,
+    `| restart to the last of the ${w.queued} delivered | ${fixed(w.queueSeconds, 1)} s |`,
+    '',
+  ];
 }
 
 async function main(): Promise<void> {
