@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { AppStatus, IntegrationStatus, Schema } from '../db/schema.js';
+import { recordIntegrationEvent } from '../events/integration-events.js';
 import { SERVICE_SCOPE_NAMES, isServiceScope, type ServiceScope } from '../oauth/scopes.js';
 
 /**
@@ -272,6 +273,8 @@ export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, o
     },
     clock,
   );
+  const integration = { id: String(inserted.id), appClientId: String(app.client_id), scopes, oboEnabled: input.oboEnabled };
+  await recordIntegrationEvent(trx, 'integration-created', { orgId: input.orgId, integration }, auditActor(origin.actor), clock);
   return inserted.id;
 }
 
@@ -323,6 +326,9 @@ export async function changeIntegrationPermissions(db: Kysely<Schema>, change: P
       },
       clock,
     );
+    const integration = { id: String(current.id), appClientId: String(current.clientId), scopes, oboEnabled: change.oboEnabled };
+    const extra = { previous: { scopes: current.scopes, oboEnabled: current.oboEnabled } };
+    await recordIntegrationEvent(trx, 'integration-permissions-changed', { orgId: change.orgId, integration, extra }, auditActor(origin.actor), clock);
     return true;
   });
 }
@@ -350,6 +356,9 @@ export async function removeIntegration(db: Kysely<Schema>, target: { orgId: num
       },
       clock,
     );
+    // The integration's endpoints stay (status 'removed' is a soft removal), so this is delivered.
+    const integration = { id: String(current.id), appClientId: String(current.clientId), scopes: current.scopes, oboEnabled: current.oboEnabled };
+    await recordIntegrationEvent(trx, 'integration-removed', { orgId: target.orgId, integration }, auditActor(origin.actor), clock);
     return current;
   });
 }

@@ -81,7 +81,7 @@ export function parseEndpointEventTypes(names: readonly string[], scopes: readon
   const unknown = names.filter((name) => !EVENT_TYPES.some((t) => t.name === name));
   if (unknown.length > 0) throw new WebhookEndpointInputError('events', `"${(unknown[0] ?? '').slice(0, 60)}" is not an event type.`);
   const chosen = EVENT_TYPES.filter((t) => names.includes(t.name));
-  const outOfScope = chosen.filter((t) => !scopes.includes(t.scope));
+  const outOfScope = chosen.filter((t) => t.scope !== null && !scopes.includes(t.scope));
   if (outOfScope.length > 0) {
     const first = outOfScope[0];
     throw new WebhookEndpointInputError('events', `The integration may not receive ${outOfScope.map((t) => `"${t.name}"`).join(', ')}: that needs the ${first?.scope ?? ''} permission.`);
@@ -91,7 +91,7 @@ export function parseEndpointEventTypes(names: readonly string[], scopes: readon
 
 /** The events an integration with these scopes may subscribe to, in catalog order. */
 export function availableEventTypes(scopes: readonly ServiceScope[]): EventType[] {
-  return EVENT_TYPES.filter((t) => scopes.includes(t.scope)).map((t) => t.name);
+  return EVENT_TYPES.filter((t) => t.scope === null || scopes.includes(t.scope)).map((t) => t.name);
 }
 
 function toSummary(row: EndpointRow): WebhookEndpointSummary {

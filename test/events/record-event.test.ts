@@ -34,7 +34,7 @@ describe('recordEvent and the event feed', () => {
   });
   const eventsOf = (orgId: number) => database.db.selectFrom('events').selectAll().where('org_id', '=', orgId).orderBy('id').execute();
 
-  test('the catalog: nine events, each with a reading scope and a description', () => {
+  test('the catalog: nine data events, each with a reading scope, and four lifecycle events without one; all described', () => {
     expect(EVENT_TYPES.map((t) => t.name)).toEqual([
       'registration-updated',
       'user-updated',
@@ -45,7 +45,12 @@ describe('recordEvent and the event feed', () => {
       'volunteer-deleted',
       'role-assigned',
       'role-unassigned',
+      'integration-created',
+      'integration-permissions-changed',
+      'integration-removed',
+      'app-revoked',
     ]);
+    expect(findEventType('integration-removed')?.scope).toBeNull();
     expect(findEventType('role-assigned')?.scope).toBe('user:read');
     expect(findEventType('registration-updated')?.scope).toBe('registration:read');
     expect(findEventType('volunteer-deleted')?.scope).toBe('volunteer:read');

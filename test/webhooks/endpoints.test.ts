@@ -120,7 +120,9 @@ describe('webhook endpoints', () => {
     database.db.transaction().execute((trx) => recordEvent(trx, { orgId: furfest.orgId, type: 'registration-updated', data: { id: 1 }, actor: { type: 'system', id: null }, subject: { type: 'registration', id: '1' } }, clock));
 
   it('limits the events to what the integration may read', () => {
-    expect(availableEventTypes(['registration:read'])).toEqual(['registration-updated']);
+    // The integration's own lifecycle events need no scope.
+    expect(availableEventTypes(['registration:read'])).toEqual(['registration-updated', 'integration-created', 'integration-permissions-changed', 'integration-removed', 'app-revoked']);
+    expect(parseEndpointEventTypes(['integration-removed'], [])).toEqual(['integration-removed']);
     expect(parseEndpointEventTypes(['volunteer-updated', 'registration-updated', 'registration-updated'], ['registration:read', 'volunteer:read'])).toEqual(['registration-updated', 'volunteer-updated']);
     expect(() => parseEndpointEventTypes([], ['registration:read'])).toThrow(/at least one/);
     expect(() => parseEndpointEventTypes(['user-updated'], ['registration:read'])).toThrow(/needs the user:read permission/);

@@ -10,6 +10,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { Config } from '../../config.js';
 import type { ApiAccess } from '../api-access.js';
+import { openApiWebhooks } from '../../events/event-schemas.js';
 import { LogicErrorCode } from '../../http/errors.js';
 import { OAUTH_ROUTES } from '../../oauth/provider-config.js';
 import { OBO_SCOPES, OIDC_SCOPES, SERVICE_SCOPES, type ScopeDefinition } from '../../oauth/scopes.js';
@@ -25,6 +26,7 @@ export const API_TAGS = [
   { name: 'Registrations', description: 'Attendee registrations for the current convention. Reading needs `registration:read`; changing them (an extension) needs `registration:update`.' },
   { name: 'Volunteers', description: 'Volunteer applications and departments. Reading needs `volunteer:read`; assigning volunteers to departments (an extension) needs `volunteer:update`.' },
   { name: 'Dealers', description: 'Dealer profiles and their applications. Scope `vendor:read`.' },
+  { name: 'Webhooks', description: 'Events this instance POSTs to the endpoints of your integration, as `{event, data}`, signed twice: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and ConCat\'s `authorization: Bearer <JWT>`. Each event is sent only to integrations granted the scope that reads its data.' },
   { name: 'Users (legacy)', description: 'The unversioned `/api/users/current`: the user a token acting for a user (authorization code flow) stands for. Scope `pii:basic`; more `pii:*` scopes add fields.' },
 ] as const;
 
@@ -125,6 +127,7 @@ export function swaggerOptions(limits: RateLimits): FastifyDynamicSwaggerOptions
       info: { title: 'ConCat API', version: '0', description: apiIntroduction(limits) },
       tags: API_TAGS.map((tag) => ({ ...tag })),
       components: { securitySchemes: { [OAUTH_SCHEME]: oauthScheme('') } },
+      webhooks: openApiWebhooks(),
     },
     transform: ({ schema, url, route }) => {
       const access = route.config?.access;

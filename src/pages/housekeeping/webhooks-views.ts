@@ -19,11 +19,9 @@ function eventChoices(available: readonly string[], chosen: readonly string[], e
   return html`<fieldset id="f-events"${error === undefined ? '' : html` aria-describedby="events-error"`}>
 <legend>Events</legend>
 ${error === undefined ? '' : html`<div class="field-error" id="events-error">${error}</div>`}
-${available.length === 0
-    ? html`<p class="muted">The integration's permissions allow no events. Grant it a read permission first.</p>`
-    : EVENT_TYPES.filter((t) => available.includes(t.name)).map(
-        (t) => html`<label class="choice"><input type="checkbox" name="events" value="${t.name}"${chosen.includes(t.name) ? html` checked` : ''}> <span><code>${t.name}</code>: ${t.description}</span></label>`,
-      )}
+${EVENT_TYPES.filter((t) => available.includes(t.name)).map(
+  (t) => html`<label class="choice"><input type="checkbox" name="events" value="${t.name}"${chosen.includes(t.name) ? html` checked` : ''}> <span><code>${t.name}</code>: ${t.description}</span></label>`,
+)}
 </fieldset>`;
 }
 
