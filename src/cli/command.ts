@@ -24,8 +24,10 @@ export interface Command {
   options: OptionSpecs;
   /** Option help lines, keyed like `options`. */
   optionHelp: Record<string, string>;
+  /** Whether the command takes positional arguments (e.g. `apps revoke CLIENT_ID`); others refuse them. */
+  positionals?: boolean;
   /** Resolves with the exit code; a long-running command resolves when it stops. */
-  run(values: ParsedValues, io: CommandIo): Promise<number>;
+  run(values: ParsedValues, io: CommandIo, positionals: string[]): Promise<number>;
 }
 
 /** A mistake in how the command was called: printed as one line, exit code 2. */

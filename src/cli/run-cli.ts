@@ -56,8 +56,8 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   try {
-    const { values } = parseArgs({ args: rest, options: { ...configOptions, ...command.options }, strict: true, allowPositionals: false });
-    return await command.run(values, io);
+    const { values, positionals } = parseArgs({ args: rest, options: { ...configOptions, ...command.options }, strict: true, allowPositionals: command.positionals === true });
+    return await command.run(values, io, positionals);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || isParseArgsError(error)) {
       io.err(`concat ${command.name}: ${oneLine(error)}. Run 'concat ${command.name} --help'.`);

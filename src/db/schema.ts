@@ -452,6 +452,8 @@ export interface AppsTable {
   updated_at: string;
   revoked_at: string | null;
   revoke_reason: string | null;
+  /** Revocation time + 30 days: the developer must have deleted the event data the app stored by then (0016). */
+  deletion_due_at: string | null;
   /** When the developer attested that the event data it stored was deleted after revocation. */
   deletion_attested_at: string | null;
 }

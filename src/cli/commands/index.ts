@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { appsRevokeCommand } from './apps.js';
 import { createOperatorCommand } from './create-operator.js';
 import { instanceCreateCommand, instanceListCommand } from './instance.js';
 import { inviteCreateCommand } from './invite.js';
@@ -8,4 +9,4 @@ import { seedCommand } from './seed.js';
 import { serveCommand } from './serve.js';
 import { signingKeyListCommand, signingKeyRetireCommand, signingKeyRotateCommand } from './signing-key.js';
 
-export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand, inviteCreateCommand, orgAppCreateCommand, signingKeyListCommand, signingKeyRotateCommand, signingKeyRetireCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, seedCommand, createOperatorCommand, instanceCreateCommand, instanceListCommand, inviteCreateCommand, orgAppCreateCommand, appsRevokeCommand, signingKeyListCommand, signingKeyRotateCommand, signingKeyRetireCommand];

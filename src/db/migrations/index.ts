@@ -9,6 +9,7 @@ import * as events from './0009-events.js';
 import * as registrationVersions from './0010-registration-versions.js';
 import * as emailVerification from './0011-email-verification.js';
 import * as webhooks from './0015-webhooks.js';
+import * as appRevocation from './0016-app-revocation.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010-registration-versions': registrationVersions,
   '0011-email-verification': emailVerification,
   '0015-webhooks': webhooks,
+  '0016-app-revocation': appRevocation,
 };
