@@ -1,15 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiError } from '../../http/errors.js';
 import { formField } from '../../http/web/form-fields.js';
-import { signOut } from '../../http/web/session-cookies.js';
 import { createSecret, endSecretOverlap, listSecrets, rotateSecret, type CredentialRefusal } from '../../platform/app-credentials.js';
-import { addRedirectUri, findDeveloperApp, listDeveloperApps, removeRedirectUri, updateAppSettings, type AppChangeRefusal, type AppRow, type AppSettingsInput } from '../../platform/app-settings.js';
-import { portalDeveloper, type DeveloperAccount } from '../../platform/developer-accounts.js';
+import { addRedirectUri, findDeveloperApp, listDeveloperApps, removeRedirectUri, updateAppSettings, type AppChangeRefusal, type AppSettingsInput } from '../../platform/app-settings.js';
+import { type DeveloperAccount } from '../../platform/developer-accounts.js';
 import { parseInterestedCustomers } from '../../platform/developer-applications.js';
 import { answerInformationRequest, ReviewError, reviewHistory } from '../../platform/review.js';
 import { time } from '../components.js';
-import { idParam, queryParam } from '../../http/web/form-fields.js';
+import { queryParam } from '../../http/web/form-fields.js';
 import { html } from '../html.js';
+import { appNotFound, currentDeveloper, developerAppOf } from './developer-app.js';
 import { appPageBody, type AppPageState } from './app-page.js';
 import { appIntegrations, instanceNames } from './queries.js';
 import { APP_STATUSES, appPath, type PortalDependencies, PORTAL_HOME, PORTAL_LOGIN, sendPortalPage, statusBadge } from './views.js';
@@ -46,42 +45,14 @@ function redirectToApp(reply: FastifyReply, appId: number, outcome: { notice: No
   return reply.redirect(`${appPath(appId)}?${query}${anchor}`, 303);
 }
 
-function notFound(reply: FastifyReply): FastifyReply {
-  // The same answer for "no such app" and "another developer's app": existence is not revealed.
-  return reply.sendError(apiError.notFound('No such app'));
-}
-
 export function registerPortalApps(app: FastifyInstance, deps: PortalDependencies): void {
   const { database, clock, config } = deps;
   const db = database.db;
 
-  /** The signed-in developer, or null after signing out a session whose account is gone. */
-  async function currentDeveloper(request: FastifyRequest, reply: FastifyReply): Promise<DeveloperAccount | null> {
-    const session = request.webSession;
-    const developer = session === null ? null : await portalDeveloper(db, session.subjectId);
-    if (developer === null) await signOut(request, reply, 'developer', database);
-    return developer;
-  }
-
-  /** The developer and their app named in the path, or null once the reply is sent (sign-in or 404). */
-  async function developerApp(request: FastifyRequest, reply: FastifyReply): Promise<{ developer: DeveloperAccount; app: AppRow } | null> {
-    const developer = await currentDeveloper(request, reply);
-    if (developer === null) {
-      await reply.redirect(PORTAL_LOGIN, 303);
-      return null;
-    }
-    const appId = idParam(request.params, 'appId');
-    const found = appId === null ? undefined : await findDeveloperApp(db, developer.id, appId);
-    if (found === undefined) {
-      await notFound(reply);
-      return null;
-    }
-    return { developer, app: found };
-  }
 
   async function renderApp(request: FastifyRequest, reply: FastifyReply, developer: DeveloperAccount, appId: number, state: AppPageState, status = 200): Promise<FastifyReply> {
     const current = await findDeveloperApp(db, developer.id, appId);
-    if (current === undefined) return notFound(reply);
+    if (current === undefined) return appNotFound(reply);
     const customers = parseInterestedCustomers(current.interested_event_customers);
     const names = await instanceNames(database, customers.instances);
     const data = {
@@ -110,11 +81,11 @@ export function registerPortalApps(app: FastifyInstance, deps: PortalDependencie
   /** Answers a refused change: 404 for someone else's app, else back to the app with the reason. */
   function refuse(reply: FastifyReply, appId: number, reason: AppChangeRefusal | CredentialRefusal | 'not-registered', anchor: string): FastifyReply {
     const refusal = refusalFor(reason);
-    return refusal === null ? notFound(reply) : redirectToApp(reply, appId, { refusal }, anchor);
+    return refusal === null ? appNotFound(reply) : redirectToApp(reply, appId, { refusal }, anchor);
   }
 
   app.get(PORTAL_HOME, async (request, reply) => {
-    const developer = await currentDeveloper(request, reply);
+    const developer = await currentDeveloper(request, reply, database);
     if (developer === null) return reply.redirect(PORTAL_LOGIN, 303);
     const apps = await listDeveloperApps(db, developer.id);
     const rows = apps.map((row) => html`<tr>
@@ -133,7 +104,7 @@ ${rows.length === 0
   });
 
   app.get('/portal/apps/:appId', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const notice = knownKey(NOTICES, queryParam(request.query, 'notice'));
     const refusal = knownKey(REFUSALS, queryParam(request.query, 'refused'));
@@ -144,7 +115,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/settings', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const values: AppSettingsInput = {
       displayName: formField(request.body, 'displayName'),
@@ -160,7 +131,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/redirect-uris', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const uri = formField(request.body, 'redirectUri');
     const result = await addRedirectUri(db, { developerId: found.developer.id, appId: found.app.id, change: uri, ip: request.ip }, clock);
@@ -170,7 +141,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/redirect-uris/remove', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const result = await removeRedirectUri(db, { developerId: found.developer.id, appId: found.app.id, change: formField(request.body, 'uri'), ip: request.ip }, clock);
     if (result.ok) return redirectToApp(reply, found.app.id, { notice: 'redirect-removed' }, '#redirect-uris');
@@ -179,7 +150,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/answer', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const answer = formField(request.body, 'answer');
     try {
@@ -193,7 +164,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/secrets', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const result = await createSecret(db, { developerId: found.developer.id, appId: found.app.id, ip: request.ip }, clock);
     if (!result.ok) return refuse(reply, found.app.id, result.reason, '#credentials');
@@ -201,7 +172,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/secrets/rotate', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const expected = Number(formField(request.body, 'current'));
     // A missing or odd value can match no secret: it is refused as an outdated form.
@@ -212,7 +183,7 @@ ${rows.length === 0
   });
 
   app.post('/portal/apps/:appId/secrets/end-overlap', async (request, reply) => {
-    const found = await developerApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const result = await endSecretOverlap(db, { developerId: found.developer.id, appId: found.app.id, ip: request.ip }, clock);
     if (!result.ok) return refuse(reply, found.app.id, result.reason, '#credentials');

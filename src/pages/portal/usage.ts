@@ -1,18 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError } from '../../http/errors.js';
 import { queryParam } from '../../http/web/form-fields.js';
-import { signOut } from '../../http/web/session-cookies.js';
-import { findDeveloperApp, type AppRow } from '../../platform/app-settings.js';
-import { portalDeveloper, type DeveloperAccount } from '../../platform/developer-accounts.js';
 import { instanceBySlug, integratedOrgIds } from '../../usage/report-subjects.js';
 import { csvPeriod, usageCsv } from '../../usage/usage-csv.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { html } from '../html.js';
 import { csvFileName, sendCsv } from '../usage/csv-reply.js';
-import { idParam } from '../../http/web/form-fields.js';
 import { csvGranularityOf } from '../usage/route-inputs.js';
 import { usageReportBody } from '../usage/usage-view.js';
-import { appPath, PORTAL_LOGIN, sendPortalPage, type PortalDependencies } from './views.js';
+import { developerAppOf } from './developer-app.js';
+import { appPath, sendPortalPage, type PortalDependencies } from './views.js';
 
 /** Instance slugs are short lower-case words; anything else names no instance. */
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -26,23 +23,6 @@ export function registerPortalUsage(app: FastifyInstance, deps: PortalDependenci
   const { database, clock, config } = deps;
   const db = database.db;
 
-  /** The signed-in developer's app named in the path, or null once the reply is sent (sign-in or 404). */
-  async function ownApp(request: FastifyRequest, reply: FastifyReply): Promise<{ developer: DeveloperAccount; app: AppRow } | null> {
-    const session = request.webSession;
-    const developer = session === null ? null : await portalDeveloper(db, session.subjectId);
-    if (developer === null) {
-      await signOut(request, reply, 'developer', database);
-      await reply.redirect(PORTAL_LOGIN, 303);
-      return null;
-    }
-    const appId = idParam(request.params, 'appId');
-    const found = appId === null ? undefined : await findDeveloperApp(db, developer.id, appId);
-    if (found === undefined) {
-      await reply.sendError(apiError.notFound('No such app'));
-      return null;
-    }
-    return { developer, app: found };
-  }
 
   /** The instance `?instance=` names: undefined for all, null (after a 404) for an unknown one. */
   async function chosenInstance(request: FastifyRequest, reply: FastifyReply): Promise<{ id: number; name: string; slug: string } | undefined | null> {
@@ -57,7 +37,7 @@ export function registerPortalUsage(app: FastifyInstance, deps: PortalDependenci
   }
 
   app.get('/portal/apps/:appId/usage', async (request, reply) => {
-    const found = await ownApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const instance = await chosenInstance(request, reply);
     if (instance === null) return reply;
@@ -82,7 +62,7 @@ ${usageReportBody(report, {
   });
 
   app.get('/portal/apps/:appId/usage.csv', async (request, reply) => {
-    const found = await ownApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const granularity = csvGranularityOf(request.query);
     if (typeof granularity !== 'string') return reply.sendError(granularity);

@@ -1,15 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { apiError } from '../../http/errors.js';
 import { idParam } from '../../http/web/form-fields.js';
-import { signOut } from '../../http/web/session-cookies.js';
-import { findDeveloperApp, type AppRow } from '../../platform/app-settings.js';
-import { portalDeveloper, type DeveloperAccount } from '../../platform/developer-accounts.js';
 import { deliveryLog } from '../../webhooks/delivery-log.js';
 import { findAppEndpoint, listAppEndpoints } from '../../webhooks/endpoints.js';
 import { statusBadge, time, wideTable } from '../components.js';
 import { html } from '../html.js';
 import { deliveryLogTable } from '../housekeeping/webhooks-views.js';
-import { appPath, PORTAL_LOGIN, sendPortalPage, type PortalDependencies } from './views.js';
+import { developerAppOf } from './developer-app.js';
+import { appPath, sendPortalPage, type PortalDependencies } from './views.js';
 
 /**
  * Webhooks in the developer portal, read-only: for each instance integrating the app, the
@@ -21,25 +19,9 @@ export function registerPortalWebhooks(app: FastifyInstance, deps: PortalDepende
   const { database, clock } = deps;
   const db = database.db;
 
-  async function ownApp(request: FastifyRequest, reply: FastifyReply): Promise<{ developer: DeveloperAccount; app: AppRow } | null> {
-    const session = request.webSession;
-    const developer = session === null ? null : await portalDeveloper(db, session.subjectId);
-    if (developer === null) {
-      await signOut(request, reply, 'developer', database);
-      await reply.redirect(PORTAL_LOGIN, 303);
-      return null;
-    }
-    const appId = idParam(request.params, 'appId');
-    const found = appId === null ? undefined : await findDeveloperApp(db, developer.id, appId);
-    if (found === undefined) {
-      await reply.sendError(apiError.notFound('No such app'));
-      return null;
-    }
-    return { developer, app: found };
-  }
 
   app.get('/portal/apps/:appId/webhooks', async (request, reply) => {
-    const found = await ownApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const base = `${appPath(found.app.id)}/webhooks`;
     const instances = await listAppEndpoints(db, found.app.id);
@@ -60,7 +42,7 @@ ${wideTable(
   });
 
   app.get('/portal/apps/:appId/webhooks/:endpointId', async (request, reply) => {
-    const found = await ownApp(request, reply);
+    const found = await developerAppOf(request, reply, database);
     if (found === null) return reply;
     const endpointId = idParam(request.params, 'endpointId');
     const endpoint = endpointId === null ? undefined : await findAppEndpoint(db, found.app.id, endpointId);
