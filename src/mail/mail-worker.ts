@@ -1,3 +1,4 @@
+import { PollingLoop } from '../jobs/polling-loop.js';
 import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import addressparser from 'nodemailer/lib/addressparser';
 import { isoTimestamp, type Clock } from '../clock.js';
@@ -105,11 +106,7 @@ export class MailWorker {
   readonly #logger: MailLogger;
   readonly #batchSize: number;
   /** Rounds run one after another, whether from the timer, wake() or a direct runOnce(). */
-  #chain: Promise<unknown> = Promise.resolve();
-  #intervalMs: number | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #wakeDuringRound = false;
-  #stopping = false;
+  readonly #loop: PollingLoop<MailRunSummary>;
 
   constructor(options: MailWorkerOptions) {
     this.#database = options.database;
@@ -119,32 +116,27 @@ export class MailWorker {
     this.#clock = options.clock;
     this.#logger = options.logger ?? silentLogger;
     this.#batchSize = options.batchSize ?? BATCH_SIZE;
+    this.#loop = new PollingLoop({
+      name: 'mail worker',
+      round: () => this.#round(),
+      more: (summary) => summary.claimed >= this.#batchSize,
+      onError: (error) => this.#logger.warn({ error: describeError(error) }, 'mail worker round failed'),
+    });
   }
 
   /** Claims the due messages (up to a batch) and tries each once. */
   runOnce(): Promise<MailRunSummary> {
-    const round = this.#chain.then(() => this.#round());
-    this.#chain = round.catch(() => undefined);
-    return round;
+    return this.#loop.runOnce();
   }
 
   /** Runs a round now and then every `intervalMs`; right away again while a full batch came back. */
   start(intervalMs = POLL_INTERVAL_MS): void {
-    if (this.#stopping) throw new Error('the mail worker was stopped');
-    if (this.#intervalMs !== null) return;
-    this.#intervalMs = intervalMs;
-    this.#schedule(0);
+    this.#loop.start(intervalMs);
   }
 
   /** Runs a round soon, e.g. right after a message was queued, instead of at the next tick (only once started). */
   wake(): void {
-    if (this.#intervalMs === null) return;
-    if (this.#timer === null) {
-      this.#wakeDuringRound = true;
-    } else {
-      clearTimeout(this.#timer);
-      this.#schedule(0);
-    }
+    this.#loop.wake();
   }
 
   /**
@@ -152,44 +144,19 @@ export class MailWorker {
    * queue, and closes the transport. Queued messages stay in the database for the next start.
    */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#intervalMs = null;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#chain;
+    await this.#loop.stop();
     await this.#transport.close();
-  }
-
-  #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => void this.#tick(), delayMs);
-    // The HTTP server keeps the process alive; a pending mail round alone should not.
-    this.#timer.unref();
-  }
-
-  async #tick(): Promise<void> {
-    this.#timer = null;
-    let fullBatch = false;
-    try {
-      fullBatch = (await this.runOnce()).claimed >= this.#batchSize;
-    } catch (error) {
-      // E.g. the database is briefly unreachable: the next tick tries again.
-      this.#logger.warn({ error: describeError(error) }, 'mail worker round failed');
-    }
-    if (this.#intervalMs === null) return;
-    const again = fullBatch || this.#wakeDuringRound;
-    this.#wakeDuringRound = false;
-    this.#schedule(again ? 0 : this.#intervalMs);
   }
 
   async #round(): Promise<MailRunSummary> {
     const summary: MailRunSummary = { claimed: 0, sent: 0, retrying: 0, failed: 0, released: 0 };
-    if (this.#stopping) return summary;
+    if (this.#loop.stopping) return summary;
     const leaseEnd = this.#clock.now().getTime() + LEASE_MS;
     const lease = isoTimestamp(new Date(leaseEnd));
     const rows = await this.#claim(lease);
     summary.claimed = rows.length;
     for (const [index, row] of rows.entries()) {
-      if (this.#stopping || this.#clock.now().getTime() + SEND_TIMEOUT_MS > leaseEnd) {
+      if (this.#loop.stopping || this.#clock.now().getTime() + SEND_TIMEOUT_MS > leaseEnd) {
         summary.released = await this.#release(rows.slice(index), lease);
         break;
       }

@@ -7,6 +7,7 @@
  * Delivery is at least once: a process that dies after the receiver answered but before recording
  * it sends the message again (with the same webhook-id, which receivers use to deduplicate).
  */
+import { PollingLoop } from '../jobs/polling-loop.js';
 import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -66,60 +67,36 @@ type EndpointRow = Selectable<WebhookEndpointsTable>;
 
 export class WebhookDeliveryWorker {
   readonly #options: WebhookWorkerOptions;
-  #chain: Promise<unknown> = Promise.resolve();
-  #timer: NodeJS.Timeout | null = null;
-  #intervalMs: number | null = null;
-  #stopping = false;
+  readonly #loop: PollingLoop<WebhookRunSummary>;
   #lastPruneAt: number | null = null;
 
   constructor(options: WebhookWorkerOptions) {
     this.#options = options;
+    this.#loop = new PollingLoop({
+      name: 'webhook worker',
+      round: () => this.#round(),
+      more: (summary) => summary.claimed > 0,
+      onError: (error) => options.logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'webhook worker round failed'),
+    });
   }
 
   /** One round: fan out, claim the due messages, send each once. */
   runOnce(): Promise<WebhookRunSummary> {
-    const round = this.#chain.then(() => this.#round());
-    this.#chain = round.catch(() => undefined);
-    return round;
+    return this.#loop.runOnce();
   }
 
   start(intervalMs = POLL_INTERVAL_MS): void {
-    if (this.#stopping) throw new Error('the webhook worker was stopped');
-    if (this.#intervalMs !== null) return;
-    this.#intervalMs = intervalMs;
-    this.#schedule(0);
+    this.#loop.start(intervalMs);
   }
 
   /** Stops the timer and waits for the round in flight; undelivered messages stay in the database. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#intervalMs = null;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#chain;
-  }
-
-  #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => void this.#tick(), delayMs);
-    this.#timer.unref();
-  }
-
-  async #tick(): Promise<void> {
-    this.#timer = null;
-    let busy = false;
-    try {
-      const summary = await this.runOnce();
-      busy = summary.claimed > 0;
-    } catch (error) {
-      this.#options.logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'webhook worker round failed');
-    }
-    if (this.#intervalMs === null) return;
-    this.#schedule(busy ? 0 : this.#intervalMs);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   async #round(): Promise<WebhookRunSummary> {
     const summary: WebhookRunSummary = { fannedOut: 0, claimed: 0, delivered: 0, retrying: 0, failed: 0 };
-    if (this.#stopping) return summary;
+    if (this.#loop.stopping) return summary;
     const { database, clock } = this.#options;
     summary.fannedOut = await fanOutEvents(database.db, clock);
     const lease = isoTimestamp(new Date(clock.now().getTime() + LEASE_MS));
