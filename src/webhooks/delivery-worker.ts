@@ -8,12 +8,12 @@
  * it sends the message again (with the same webhook-id, which receivers use to deduplicate).
  */
 import { PollingLoop } from '../jobs/polling-loop.js';
+import { instanceIssuer } from '../oauth/providers.js';
 import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Schema, WebhookEndpointsTable, WebhookMessagesTable } from '../db/schema.js';
-import { baseUrlString, listInstances, primaryBaseUrl } from '../instance/instances.js';
 import { enqueueMail } from '../mail/mail-queue.js';
 import { escapeHtml } from '../pages/html.js';
 import { loadKeyEncryptionKey } from '../oauth/signing-keys.js';
@@ -294,16 +294,11 @@ export function startWebhookWorker(
     database,
     clock,
     encryptionKey: loadKeyEncryptionKey(config.dataDir),
-    issuerFor: (orgId) => instanceIssuer(database, orgId, config.publicUrl),
+    // The issuer its OAuth server names, the instance's base URL; the platform's origin if it has none.
+    issuerFor: async (orgId) => (await instanceIssuer(database.db, orgId, config.publicUrl)) ?? config.publicUrl.origin,
     allowPrivateTargets: config.webhooksAllowPrivateTargets,
     logger,
   });
   if (delivery === 'automatic') worker.start();
   return worker;
-}
-
-export async function instanceIssuer(database: Database, orgId: number, publicUrl: URL): Promise<string> {
-  const instance = (await listInstances(database)).find((candidate) => candidate.orgId === orgId);
-  const baseUrl = instance === undefined ? undefined : primaryBaseUrl(instance);
-  return baseUrl === undefined ? publicUrl.origin : baseUrlString(baseUrl, publicUrl);
 }
