@@ -54,6 +54,12 @@ export interface Config {
   clientAuthFailures: number;
   /** Failed client authentications per address (any client) in 15 minutes before the address is blocked for 15 minutes. */
   clientAuthAddressFailures: number;
+  /** Days without activity (token issued, API call, webhook acknowledged) after which an app is revoked. */
+  inactivityDays: number;
+  /** Days before an inactivity revocation on which the developer is warned, largest first. */
+  inactivityWarningDays: number[];
+  /** How often the revocation job (inactivity, deletion reminders) runs, in seconds. */
+  revocationSweepInterval: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +102,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'rateLimitAnonymous', flag: 'rate-limit-anonymous', env: 'CONCAT_RATE_LIMIT_ANONYMOUS', defaultText: '60', doc: 'requests naming no client (no Authorization header) per window per client address (0: no limit)' },
   { key: 'clientAuthFailures', flag: 'client-auth-failures', env: 'CONCAT_CLIENT_AUTH_FAILURES', defaultText: '10', doc: 'failed client authentications per client and address in 15 minutes before they are blocked for 15 minutes' },
   { key: 'clientAuthAddressFailures', flag: 'client-auth-address-failures', env: 'CONCAT_CLIENT_AUTH_ADDRESS_FAILURES', defaultText: '50', doc: 'failed client authentications per address in 15 minutes before it is blocked for 15 minutes' },
+  { key: 'inactivityDays', flag: 'inactivity-days', env: 'CONCAT_INACTIVITY_DAYS', defaultText: '365', doc: 'days without activity (token issued, API call, webhook acknowledged) after which an app is revoked (30 to 3650)' },
+  { key: 'inactivityWarningDays', flag: 'inactivity-warning-days', env: 'CONCAT_INACTIVITY_WARNING_DAYS', defaultText: '30,7', doc: 'comma-separated days before an inactivity revocation on which the developer is warned (each below --inactivity-days)' },
+  { key: 'revocationSweepInterval', flag: 'revocation-sweep-interval', env: 'CONCAT_REVOCATION_SWEEP_INTERVAL', defaultText: '3600', doc: 'how often the revocation job (inactivity, deletion reminders) runs, in seconds (60 to 86400)' },
 ];
 
 /** Largest rate limit accepted (requests per window); 0 switches a limit off. */
@@ -143,6 +152,8 @@ export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
   }
   const smtpUrl = text('smtpUrl') ?? null;
   if (smtpUrl !== null) parseSmtpUrl(smtpUrl);
+  const inactivityDays = parseInteger(text('inactivityDays') ?? '365', 'inactivity-days', 30, 3650);
+  const inactivityWarningDays = parseDayList(text('inactivityWarningDays') ?? '30,7', 'inactivity-warning-days', inactivityDays - 1);
   const logLevel = text('logLevel') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
@@ -171,6 +182,9 @@ export function resolveConfig(raw: RawSettings, cwd = process.cwd()): Config {
     rateLimitAnonymous: parseInteger(text('rateLimitAnonymous') ?? '60', 'rate-limit-anonymous', 0, MAX_RATE_LIMIT),
     clientAuthFailures: parseInteger(text('clientAuthFailures') ?? '10', 'client-auth-failures', 1, 10_000),
     clientAuthAddressFailures: parseInteger(text('clientAuthAddressFailures') ?? '50', 'client-auth-address-failures', 1, 10_000),
+    inactivityDays,
+    inactivityWarningDays,
+    revocationSweepInterval: parseInteger(text('revocationSweepInterval') ?? '3600', 'revocation-sweep-interval', 60, 86_400),
   };
 }
 
@@ -179,6 +193,14 @@ function parseInteger(value: string, name: string, min: number, max: number): nu
   const n = Number(value);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** A comma-separated list of distinct day counts (1 to max), largest first; '' or 'none' is no days. */
+function parseDayList(value: string, name: string, max: number): number[] {
+  if (value.trim() === '' || value.trim().toLowerCase() === 'none') return [];
+  const days = value.split(',').map((part) => parseInteger(part.trim(), name, 1, max));
+  if (new Set(days).size !== days.length) throw new ConfigError(`${name} lists a day twice: "${value}"`);
+  return days.sort((a, b) => b - a);
 }
 
 function parseBoolean(value: string, name: string): boolean {

@@ -60,6 +60,12 @@ export interface Schema {
   webhook_messages: WebhookMessagesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_signing_keys: WebhookSigningKeysTable;
+
+  app_revocations: AppRevocationsTable;
+  deletion_duties: DeletionDutiesTable;
+  revocation_notices: RevocationNoticesTable;
+  reactivation_requests: ReactivationRequestsTable;
+  job_leases: JobLeasesTable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +462,8 @@ export interface AppsTable {
   deletion_due_at: string | null;
   /** When the developer attested that the event data it stored was deleted after revocation. */
   deletion_attested_at: string | null;
+  /** When the app last became approved (approval or reactivation); the idle clock starts here at the latest (0017). */
+  activated_at: string | null;
 }
 
 export interface AppSecretsTable {
@@ -755,4 +763,78 @@ export interface WebhookSigningKeysTable {
   /** Private JWK encrypted with the data directory's key file. */
   private_jwk_encrypted: string;
   created_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation lifecycle (0017)
+
+export type RevocationCause = 'inactivity' | 'developer' | 'operator';
+
+/** One revocation of an app; an app revoked, reactivated and revoked again has two. */
+export interface AppRevocationsTable {
+  id: Generated<number>;
+  app_id: number;
+  cause: RevocationCause;
+  /** The reason the developer was given. */
+  reason: string;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  revoked_at: string;
+  /** revoked_at + 30 days. */
+  deletion_due_at: string;
+  /** Set when an operator approved the app's reactivation. */
+  reactivated_at: string | null;
+}
+
+export type DeletionDutyStatus = 'open' | 'attested' | 'released';
+
+/**
+ * What a revocation leaves the developer to do in one instance: delete its event data. 'attested'
+ * once the developer confirmed it; 'released' when the org admin re-enabled the integration after a
+ * reactivation (the app may hold that instance's data again).
+ */
+export interface DeletionDutiesTable {
+  revocation_id: number;
+  org_id: number;
+  app_id: number;
+  status: DeletionDutyStatus;
+  /** The developer's optional statement with the attestation; '' if none. */
+  statement: string;
+  attested_at: string | null;
+  attested_by_developer_id: number | null;
+  released_at: string | null;
+}
+
+/** A notice sent once per occasion; the primary key is what makes "once" hold across processes. */
+export interface RevocationNoticesTable {
+  app_id: number;
+  /** e.g. 'inactivity-warning-30', 'deletion-reminder-7', 'deletion-overdue'. */
+  kind: string;
+  /** The occasion: the start of the idle period (ISO time), or the revocation id. */
+  reference: string;
+  sent_at: string;
+}
+
+export type ReactivationRequestStatus = 'pending' | 'approved' | 'declined';
+
+export interface ReactivationRequestsTable {
+  id: Generated<number>;
+  app_id: number;
+  /** The revocation the developer asks to undo. */
+  revocation_id: number;
+  developer_id: number | null;
+  message: string;
+  status: ReactivationRequestStatus;
+  requested_at: string;
+  decided_at: string | null;
+  decided_by_operator_id: number | null;
+  /** The operator's note to the developer; '' if none. */
+  decision_note: string;
+}
+
+/** A scheduled job's lease: the process whose `holder` it names runs the job until `leased_until`. */
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  leased_until: string;
 }

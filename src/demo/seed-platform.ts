@@ -133,6 +133,7 @@ export async function seedPlatform(db: Kysely<Schema>, options: PlatformSeedOpti
       review_note: '',
       created_at: appliedAt,
       updated_at: approvedAt,
+      activated_at: approvedAt,
       revoked_at: null,
       revoke_reason: null,
       deletion_attested_at: null,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
-import type { Schema } from '../db/schema.js';
+import type { AuditActorType, RevocationCause, Schema } from '../db/schema.js';
 import { recordAppRevoked } from '../events/integration-events.js';
 import { enqueueMail } from '../mail/mail-queue.js';
 import { appRevokedMail } from './revocation-mail.js';
@@ -19,8 +19,31 @@ export const DELETION_PERIOD_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Who revokes: an operator in the console, or an administrator on the server's command line. */
-export type RevocationActor = { type: 'operator'; operatorId: number } | { type: 'cli' };
+/**
+ * Who revokes: an operator in the console, an administrator on the server's command line, the
+ * developer in the portal, or the platform itself (the inactivity sweep).
+ */
+export type RevocationActor = { type: 'operator'; operatorId: number } | { type: 'cli' } | { type: 'developer'; developerId: number } | { type: 'system' };
+
+/** Why an app was revoked, as recorded: an operator's (or administrator's) decision, the developer's request, or a year without activity. */
+export function revocationCause(actor: RevocationActor): RevocationCause {
+  if (actor.type === 'developer') return 'developer';
+  if (actor.type === 'system') return 'inactivity';
+  return 'operator';
+}
+
+function auditActorOf(actor: RevocationActor): { type: AuditActorType; id: string | null } {
+  switch (actor.type) {
+    case 'operator':
+      return { type: 'operator', id: String(actor.operatorId) };
+    case 'developer':
+      return { type: 'developer', id: String(actor.developerId) };
+    case 'cli':
+      return { type: 'cli', id: null };
+    case 'system':
+      return { type: 'system', id: null };
+  }
+}
 
 export interface RevocationRequest {
   /** The app, by its API ID (client_id) or its internal id. */
@@ -31,6 +54,8 @@ export interface RevocationRequest {
 }
 
 export interface Revocation {
+  /** The app_revocations row. */
+  revocationId: number;
   appId: number;
   clientId: number;
   appName: string;
@@ -96,12 +121,16 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
       .executeTakeFirst();
     if (updated.numUpdatedRows !== 1n) throw new AppRevocationError('app', `${app.display_name} is already revoked`);
 
-    const actor = request.actor.type === 'operator' ? { type: 'operator' as const, id: String(request.actor.operatorId) } : { type: 'cli' as const, id: null };
+    const actor = auditActorOf(request.actor);
+    const cause = revocationCause(request.actor);
     // Events first: they describe the integrations as they were (not yet suspended).
     await recordAppRevoked(trx, app.id, actor, clock);
     const suspended = await trx.updateTable('integrations').set({ status: 'suspended', updated_at: revokedAt }).where('app_id', '=', app.id).where('status', '=', 'active').executeTakeFirst();
     // Its secrets end for good: a reactivation issues a new one, and old secrets never return.
     await trx.updateTable('app_secrets').set({ revoked_at: revokedAt }).where('app_id', '=', app.id).where('revoked_at', 'is', null).execute();
+    // Every token, refresh token, code and user grant of the app, in every instance, is deleted:
+    // none can come back with a reactivation, and the instance's users must consent again.
+    await trx.deleteFrom('oauth_records').where('client_id', '=', String(app.client_id)).execute();
     // Messages already made but not yet delivered are cancelled too: nothing more reaches the app.
     // (A suspended integration's endpoints get no new messages: src/webhooks/fan-out.ts.)
     await trx
@@ -114,15 +143,27 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
     const orgs = await trx
       .selectFrom('integrations')
       .innerJoin('orgs', 'orgs.id', 'integrations.org_id')
-      .select(['orgs.slug', 'orgs.name'])
+      .select(['orgs.id', 'orgs.slug', 'orgs.name'])
       .distinct()
       .where('integrations.app_id', '=', app.id)
       .orderBy('orgs.name')
       .execute();
     const instances = orgs.map((org) => org.slug);
+    const revocation = await trx
+      .insertInto('app_revocations')
+      .values({ app_id: app.id, cause, reason, actor_type: actor.type, actor_id: actor.id, revoked_at: revokedAt, deletion_due_at: deletionDueAt, reactivated_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // The deletion duty: one per instance whose data the app may hold, until attested (src/platform/deletion-duty.ts).
+    if (orgs.length > 0) {
+      await trx
+        .insertInto('deletion_duties')
+        .values(orgs.map((org) => ({ revocation_id: revocation.id, org_id: org.id, app_id: app.id, status: 'open' as const, statement: '', attested_at: null, attested_by_developer_id: null, released_at: null })))
+        .execute();
+    }
     await recordAudit(
       trx,
-      { orgId: null, actor, action: 'app.revoked', target: { type: 'app', id: String(app.id) }, details: { from: 'approved', to: 'revoked', reason, deletionDueAt, instances }, ip: request.ip ?? null },
+      { orgId: null, actor, action: 'app.revoked', target: { type: 'app', id: String(app.id) }, details: { from: 'approved', to: 'revoked', cause, reason, deletionDueAt, instances, revocationId: revocation.id }, ip: request.ip ?? null },
       clock,
     );
     const emailed = app.email !== null;
@@ -130,6 +171,6 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
       const mail = appRevokedMail({ to: app.email, name: app.name ?? '', appName: app.display_name, clientId: app.client_id, reason, revokedAt, deletionDueAt, instances: orgs.map((org) => org.name) });
       await enqueueMail(trx, mail, clock);
     }
-    return { appId: app.id, clientId: app.client_id, appName: app.display_name, revokedAt, deletionDueAt, suspendedIntegrations: Number(suspended.numUpdatedRows), instances, emailed };
+    return { revocationId: revocation.id, appId: app.id, clientId: app.client_id, appName: app.display_name, revokedAt, deletionDueAt, suspendedIntegrations: Number(suspended.numUpdatedRows), instances, emailed };
   });
 }

@@ -122,6 +122,7 @@ export async function createOrgApp(db: Kysely<Schema>, input: NewOrgApp, origin:
         review_note: '',
         created_at: now,
         updated_at: now,
+        activated_at: now,
         revoked_at: null,
         revoke_reason: null,
         deletion_attested_at: null,

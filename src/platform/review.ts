@@ -104,7 +104,7 @@ async function transition(db: Kysely<Schema>, step: Transition, clock: Clock): P
     // Conditional on the status read above, so two reviewers acting at once cannot both succeed.
     const updated = await trx
       .updateTable('apps')
-      .set({ status: step.to, review_note: step.reviewNote, updated_at: nowIso })
+      .set({ status: step.to, review_note: step.reviewNote, updated_at: nowIso, ...(step.to === 'approved' ? { activated_at: nowIso } : {}) })
       .where('id', '=', row.id)
       .where('status', '=', row.status)
       .executeTakeFirst();

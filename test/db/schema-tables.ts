@@ -49,6 +49,11 @@ const TABLES: Record<keyof Schema, true> = {
   webhook_messages: true,
   webhook_attempts: true,
   webhook_signing_keys: true,
+  app_revocations: true,
+  deletion_duties: true,
+  revocation_notices: true,
+  reactivation_requests: true,
+  job_leases: true,
 };
 
 export const SCHEMA_TABLES: readonly (keyof Schema)[] = Object.keys(TABLES)

@@ -52,6 +52,7 @@ describe('revoking an app', () => {
     const revoked = await revokeApp(database.db, { app: { clientId }, reason: '  Stored attendee data beyond its stated use  ', actor: { type: 'operator', operatorId: 7 }, ip: '203.0.113.9' }, clock);
 
     expect(revoked).toEqual({
+      revocationId: expect.any(Number) as number,
       appId,
       clientId,
       appName: 'Badge Printer',
@@ -83,6 +84,34 @@ describe('revoking an app', () => {
     expect(mail?.text_body).toContain('by 9 April 2026');
     for (const name of ['Fur Fest', 'Anime Con', 'Quiet Con']) expect(mail?.text_body).toContain(name);
     expect(mail?.html_body).toContain('9 April 2026');
+
+    // The revocation is kept with its cause, and leaves one open deletion duty per instance whose data the app may hold.
+    const record = await database.db.selectFrom('app_revocations').selectAll().where('id', '=', revoked.revocationId).executeTakeFirstOrThrow();
+    expect(record).toMatchObject({ app_id: appId, cause: 'operator', reason: 'Stored attendee data beyond its stated use', actor_type: 'operator', actor_id: '7', revoked_at: '2026-03-10T15:30:00.000Z', deletion_due_at: '2026-04-09T15:30:00.000Z', reactivated_at: null });
+    const duties = await database.db.selectFrom('deletion_duties').select(['org_id', 'status']).where('revocation_id', '=', revoked.revocationId).execute();
+    expect(duties.map((d) => d.org_id).sort()).toEqual([furfest.orgId, animecon.orgId, quietcon.orgId].sort());
+    expect(duties.every((d) => d.status === 'open')).toBe(true);
+  });
+
+  it("deletes the app's OAuth records in every instance and nobody else's", async () => {
+    const { appId, clientId } = await integratedApp('Token Holder', [{ orgId: furfest.orgId, status: 'active' }, { orgId: animecon.orgId, status: 'active' }]);
+    const other = await integratedApp('Bystander', [{ orgId: furfest.orgId, status: 'active' }]);
+    const now = isoTimestamp(clock.now());
+    const record = (orgId: number, model: string, id: string, client: number) => ({ org_id: orgId, model, id, payload: '{}', grant_id: null, uid: null, user_code: null, client_id: String(client), account_id: null, expires_at: null, consumed_at: null, created_at: now });
+    await database.db
+      .insertInto('oauth_records')
+      .values([
+        record(furfest.orgId, 'ClientCredentials', `cc-${appId}`, clientId),
+        record(animecon.orgId, 'RefreshToken', `rt-${appId}`, clientId),
+        record(animecon.orgId, 'Grant', `grant-${appId}`, clientId),
+        record(furfest.orgId, 'ClientCredentials', `cc-${other.appId}`, other.clientId),
+      ])
+      .execute();
+    await revokeApp(database.db, { app: { appId }, reason: 'Leaked secret', actor: { type: 'developer', developerId: 1 } }, clock);
+    const left = await database.db.selectFrom('oauth_records').select('client_id').where('client_id', 'in', [String(clientId), String(other.clientId)]).execute();
+    expect(left).toEqual([{ client_id: String(other.clientId) }]);
+    const cause = await database.db.selectFrom('app_revocations').select(['cause', 'actor_type']).where('app_id', '=', appId).executeTakeFirstOrThrow();
+    expect(cause).toEqual({ cause: 'developer', actor_type: 'developer' });
   });
 
   it('refuses a second revocation and sends no second email', async () => {

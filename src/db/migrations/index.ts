@@ -10,6 +10,7 @@ import * as registrationVersions from './0010-registration-versions.js';
 import * as emailVerification from './0011-email-verification.js';
 import * as webhooks from './0015-webhooks.js';
 import * as appRevocation from './0016-app-revocation.js';
+import * as revocationLifecycle from './0017-revocation-lifecycle.js';
 
 /** Every migration, in order. Names never change once released; add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0011-email-verification': emailVerification,
   '0015-webhooks': webhooks,
   '0016-app-revocation': appRevocation,
+  '0017-revocation-lifecycle': revocationLifecycle,
 };
