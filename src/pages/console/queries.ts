@@ -158,7 +158,15 @@ const AUDIT_COLUMNS = ['id', 'created_at as at', 'org_id as orgId', 'actor_type 
 
 /** Everything the audit log says about one app, oldest first: the console's history of it. */
 export async function appAuditHistory(db: Kysely<Schema>, appId: number): Promise<AuditRow[]> {
-  const rows = await db.selectFrom('audit_log').select(AUDIT_COLUMNS).where('target_type', '=', 'app').where('target_id', '=', String(appId)).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(AUDIT_COLUMNS)
+    .where('target_type', '=', 'app')
+    .where('target_id', '=', String(appId))
+    // An attestation is recorded in the platform's log and in the instance's: shown once.
+    .where((eb) => eb.or([eb('action', '!=', 'app.deletion-attested'), eb('org_id', 'is', null)]))
+    .orderBy('id')
+    .execute();
   return withActorNames(db, rows);
 }
 
@@ -182,4 +190,10 @@ export async function platformAuditPage(db: Kysely<Schema>, options: { before: n
 export async function instanceNamesBySlug(db: Kysely<Schema>): Promise<Map<string, string>> {
   const rows = await db.selectFrom('orgs').select(['slug', 'name']).execute();
   return new Map(rows.map((row) => [row.slug, row.name]));
+}
+
+/** The instances whose integration with the app is suspended: after a reactivation, each waits for its org admin. */
+export async function suspendedIntegrationInstances(db: Kysely<Schema>, appId: number): Promise<string[]> {
+  const rows = await db.selectFrom('integrations').innerJoin('orgs', 'orgs.id', 'integrations.org_id').select('orgs.name').where('integrations.app_id', '=', appId).where('integrations.status', '=', 'suspended').orderBy('orgs.name').execute();
+  return rows.map((row) => row.name);
 }

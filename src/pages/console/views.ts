@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppStatus } from '../../db/schema.js';
 import { sendPage } from '../../http/web/page-area.js';
+import { formatUtcDate } from '../../platform/revocation-mail.js';
 import { csrfField } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 
@@ -48,11 +49,12 @@ export function appStatusLabel(status: AppStatus): string {
   return STATUS_LABELS[status];
 }
 
+/** A deadline as a calendar date (UTC), the way the developer's emails name it. */
+export function day(iso: string): SafeHtml {
+  return html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
+}
 
-
-
-
-
-
-
-
+/** The text fields of the app page's forms (review, revocation, reactivation), kept when a form is refused. */
+export const APP_FORM_FIELDS = ['message', 'reason', 'revokeReason', 'confirm', 'approvalNote', 'declineNote'] as const;
+export type AppFormField = (typeof APP_FORM_FIELDS)[number];
+export type AppFormValues = Partial<Record<AppFormField, string>>;
