@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
-import type { AppStatus, IntegrationStatus, Schema } from '../db/schema.js';
+import type { AppStatus, DeletionDutyStatus, IntegrationStatus, RevocationCause, Schema } from '../db/schema.js';
 import { recordIntegrationEvent } from '../events/integration-events.js';
 import { SERVICE_SCOPE_NAMES, isServiceScope, type ServiceScope } from '../oauth/scopes.js';
+import { releaseDeletionDuties } from './deletion-duty.js';
 
 /**
  * Integrations: an app installed in one instance by its org admins, with the service scopes
@@ -38,6 +39,17 @@ export class IntegrationNotFoundError extends Error {
 
 export type AppOwner = { kind: 'organization' } | { kind: 'developer'; name: string; company: string };
 
+/** The app's latest revocation as this instance sees it: what suspended the integration, and this instance's deletion duty. */
+export interface IntegrationRevocation {
+  revokedAt: string;
+  cause: RevocationCause;
+  deletionDueAt: string;
+  /** When an operator approved the app again; null while it is revoked. */
+  reactivatedAt: string | null;
+  /** The developer's duty to delete this instance's data; null if the revocation left none here. */
+  duty: DeletionDutyStatus | null;
+}
+
 export interface IntegrationSummary {
   id: number;
   appId: number;
@@ -51,6 +63,8 @@ export interface IntegrationSummary {
   oboEnabled: boolean;
   createdAt: string;
   updatedAt: string;
+  /** The app's latest revocation, if it was ever revoked (it may have been approved again since). */
+  latestRevocation: IntegrationRevocation | null;
 }
 
 export interface IntegrableApp {
@@ -125,6 +139,12 @@ function integrationsQuery(db: Kysely<Schema>, orgId: number) {
     .selectFrom('integrations')
     .innerJoin('apps', 'apps.id', 'integrations.app_id')
     .leftJoin('developers', 'developers.id', 'apps.developer_id')
+    .leftJoin('app_revocations', (join) =>
+      join.onRef('app_revocations.app_id', '=', 'apps.id').on('app_revocations.id', '=', (eb) =>
+        eb.selectFrom('app_revocations as latest').select('latest.id').whereRef('latest.app_id', '=', 'apps.id').orderBy('latest.revoked_at', 'desc').orderBy('latest.id', 'desc').limit(1),
+      ),
+    )
+    .leftJoin('deletion_duties', (join) => join.onRef('deletion_duties.revocation_id', '=', 'app_revocations.id').onRef('deletion_duties.org_id', '=', 'integrations.org_id'))
     .select([
       'integrations.id',
       'integrations.app_id',
@@ -140,12 +160,22 @@ function integrationsQuery(db: Kysely<Schema>, orgId: number) {
       'apps.owner_org_id',
       'developers.name as developer_name',
       'developers.company_name',
+      'app_revocations.revoked_at',
+      'app_revocations.cause',
+      'app_revocations.deletion_due_at',
+      'app_revocations.reactivated_at',
+      'deletion_duties.status as duty_status',
     ])
     .where('integrations.org_id', '=', orgId)
     .where('integrations.status', '!=', 'removed');
 }
 
 type IntegrationRow = Awaited<ReturnType<ReturnType<typeof integrationsQuery>['executeTakeFirstOrThrow']>>;
+
+function revocationOf(row: IntegrationRow): IntegrationRevocation | null {
+  if (row.revoked_at === null || row.cause === null || row.deletion_due_at === null) return null;
+  return { revokedAt: row.revoked_at, cause: row.cause, deletionDueAt: row.deletion_due_at, reactivatedAt: row.reactivated_at, duty: row.duty_status };
+}
 
 function toSummary(row: IntegrationRow): IntegrationSummary {
   return {
@@ -161,6 +191,7 @@ function toSummary(row: IntegrationRow): IntegrationSummary {
     oboEnabled: row.obo_enabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    latestRevocation: revocationOf(row),
   };
 }
 
@@ -231,7 +262,9 @@ export interface NewIntegration {
 /**
  * Integrates an app in an instance, inside the caller's transaction. Only approved apps may be
  * integrated: a developer's, or this organization's own (never another organization's). An
- * integration removed earlier is reactivated with the new permissions.
+ * integration removed earlier is reactivated with the new permissions. A suspended one is not
+ * touched: it comes back only through resumeIntegration. Either way the admin lets the app hold
+ * this instance's data again, so its open deletion duties here are released.
  */
 export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, origin: ChangeOrigin, clock: Clock): Promise<number> {
   const scopes = parseServiceScopes(input.scopes);
@@ -240,6 +273,8 @@ export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, o
   if (!available) throw new IntegrationInputError('app', 'Choose an app from the list');
   if (app.status !== 'approved') throw new IntegrationInputError('app', `${app.display_name} ${REFUSED_STATUS[app.status]}, so it cannot be integrated`);
   requireSomething(scopes, input.oboEnabled);
+  const existing = await trx.selectFrom('integrations').select('status').where('org_id', '=', input.orgId).where('app_id', '=', app.id).executeTakeFirst();
+  if (existing?.status === 'suspended') throw new IntegrationInputError('app', `${app.display_name} is integrated here but suspended since the platform revoked it: re-enable it on its page instead`);
 
   const now = isoTimestamp(clock.now());
   const values = { scopes: JSON.stringify(scopes), obo_enabled: input.oboEnabled ? 1 : 0, status: 'active' as const, updated_at: now };
@@ -260,6 +295,7 @@ export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, o
     .returning('id')
     .executeTakeFirst());
   if (inserted === undefined) throw new IntegrationInputError('app', `${app.display_name} is already integrated here; change its permissions instead`);
+  const releasedDuties = await releaseDeletionDuties(trx, { appId: app.id, orgId: input.orgId }, clock);
 
   await recordAudit(
     trx,
@@ -268,7 +304,7 @@ export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, o
       actor: auditActor(origin.actor),
       action: 'integration.created',
       target: { type: 'integration', id: String(inserted.id) },
-      details: { appId: app.id, clientId: app.client_id, appName: app.display_name, scopes, oboEnabled: input.oboEnabled, reactivated: reactivated !== undefined },
+      details: { appId: app.id, clientId: app.client_id, appName: app.display_name, scopes, oboEnabled: input.oboEnabled, reactivated: reactivated !== undefined, ...(releasedDuties > 0 ? { releasedDuties } : {}) },
       ip: origin.ip,
     },
     clock,
@@ -333,7 +369,52 @@ export async function changeIntegrationPermissions(db: Kysely<Schema>, change: P
   });
 }
 
-/** Removes an integration: its tokens stop working at once. Adding the app again later reactivates the row. */
+/**
+ * Re-enables an integration the platform suspended by revoking its app, once an operator has
+ * approved the app again (refused while it is revoked). It comes back with the permissions it had
+ * (the admin may have withdrawn some meanwhile), which the admin may change afterwards. Its old
+ * tokens and user grants were deleted at the revocation: the app needs a new secret, and users
+ * consent again. The app may hold this instance's data again, so its open deletion duties here are
+ * released. Returns false when the integration was already active (nothing written).
+ */
+export async function resumeIntegration(db: Kysely<Schema>, target: { orgId: number; integrationId: number }, origin: ChangeOrigin, clock: Clock): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const current = await findIntegration(trx, target.orgId, target.integrationId);
+    if (current === undefined) throw new IntegrationNotFoundError('No such integration in this instance');
+    if (current.status === 'active') return false;
+    if (current.appStatus !== 'approved') {
+      throw new IntegrationInputError('', `${current.appName} ${REFUSED_STATUS[current.appStatus]}, so its integration cannot be re-enabled. It can be once the platform approves the app again.`);
+    }
+    // Conditional on the status: of two admins re-enabling at once, one writes and audits.
+    const updated = await trx
+      .updateTable('integrations')
+      .set({ status: 'active', updated_at: isoTimestamp(clock.now()) })
+      .where('org_id', '=', target.orgId)
+      .where('id', '=', current.id)
+      .where('status', '=', 'suspended')
+      .executeTakeFirst();
+    if (updated.numUpdatedRows !== 1n) return false;
+    const releasedDuties = await releaseDeletionDuties(trx, { appId: current.appId, orgId: target.orgId }, clock);
+    await recordAudit(
+      trx,
+      {
+        orgId: target.orgId,
+        actor: auditActor(origin.actor),
+        action: 'integration.resumed',
+        target: { type: 'integration', id: String(current.id) },
+        details: { appId: current.appId, clientId: current.clientId, appName: current.appName, scopes: current.scopes, oboEnabled: current.oboEnabled, releasedDuties },
+        ip: origin.ip,
+      },
+      clock,
+    );
+    // The app learns it works with this instance again, as after being added again following a removal.
+    const integration = { id: String(current.id), appClientId: String(current.clientId), scopes: current.scopes, oboEnabled: current.oboEnabled };
+    await recordIntegrationEvent(trx, 'integration-created', { orgId: target.orgId, integration }, auditActor(origin.actor), clock);
+    return true;
+  });
+}
+
+/** Removes an integration: its tokens are deleted, so they stop working at once. Adding the app again later reactivates the row. */
 export async function removeIntegration(db: Kysely<Schema>, target: { orgId: number; integrationId: number }, origin: ChangeOrigin, clock: Clock): Promise<IntegrationSummary> {
   return db.transaction().execute(async (trx) => {
     const current = await findIntegration(trx, target.orgId, target.integrationId);
@@ -344,6 +425,9 @@ export async function removeIntegration(db: Kysely<Schema>, target: { orgId: num
       .where('org_id', '=', target.orgId)
       .where('id', '=', current.id)
       .execute();
+    // Its tokens, refresh tokens, codes and user grants here end for good: adding the app again
+    // later must not bring them back, and the instance's users consent again.
+    await trx.deleteFrom('oauth_records').where('org_id', '=', target.orgId).where('client_id', '=', String(current.clientId)).execute();
     await recordAudit(
       trx,
       {

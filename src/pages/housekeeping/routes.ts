@@ -12,6 +12,7 @@ import type { InstancePermission } from '../../instance/permissions.js';
 import { findUserById } from '../../instance/user-accounts.js';
 import { loadKeyEncryptionKey } from '../../oauth/signing-keys.js';
 import { permissionsOf } from '../../instance/user-permissions.js';
+import { listOverdueDuties } from '../../platform/deletion-duty.js';
 import {
   changeIntegrationPermissions,
   createIntegration,
@@ -21,6 +22,7 @@ import {
   IntegrationNotFoundError,
   listIntegrations,
   removeIntegration,
+  resumeIntegration,
   type ChangeOrigin,
 } from '../../platform/integrations.js';
 import { createOrgApp, listOrgApps, OrgAppInputError } from '../../platform/org-apps.js';
@@ -81,6 +83,8 @@ const DONE_MESSAGES: Record<string, string> = {
   changed: 'Permissions saved. They apply at once: new tokens get only these, and tokens already issued lose anything withdrawn.',
   unchanged: 'Nothing changed.',
   removed: 'Integration removed. The app can no longer work with this instance.',
+  resumed: 'Integration re-enabled with its previous permissions. The app needs a new secret key from its developer, and users who signed in to it must consent again.',
+  'already-active': 'The integration is already enabled.',
 };
 
 function doneMessage(query: unknown): string | undefined {
@@ -143,8 +147,8 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
 
     app.get('/housekeeping/integrations', async (request, reply) => {
       const { instance, context } = viewerOf(request);
-      const integrations = await listIntegrations(db, instance.orgId);
-      return show(request, reply, 'integrations', 'Integrations', integrationsPage(context, integrations, doneMessage(request.query)));
+      const [integrations, overdue] = await Promise.all([listIntegrations(db, instance.orgId), listOverdueDuties(db, { orgId: instance.orgId }, clock)]);
+      return show(request, reply, 'integrations', 'Integrations', integrationsPage(context, integrations, overdue, clock.now(), doneMessage(request.query)));
     });
 
     const renderNewIntegration = async (request: FastifyRequest, reply: FastifyReply, values: { appId: string; scopes: readonly string[]; obo: boolean }, errors: FieldErrors, status = 200) => {
@@ -173,7 +177,9 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
       const integration = await findIntegration(db, instance.orgId, id);
       if (integration === undefined) return reply.sendError(apiError.notFound('There is no such integration in this instance.'));
       const shown = values ?? { scopes: integration.scopes, obo: integration.oboEnabled };
-      return show(request, reply, 'integrations', integration.appName, integrationPage(context, integration, shown, errors, doneMessage(request.query)), status);
+      const overdue = (await listOverdueDuties(db, { orgId: instance.orgId }, clock)).filter((duty) => duty.appId === integration.appId);
+      const state = { values: shown, errors, overdue, now: clock.now(), message: doneMessage(request.query) };
+      return show(request, reply, 'integrations', integration.appName, integrationPage(context, integration, state), status);
     };
 
     app.get<{ Params: { id: number } }>('/housekeeping/integrations/:id', { schema: { params: ID_PARAMS } }, (request, reply) => renderIntegration(request, reply, request.params.id, null, {}));
@@ -189,6 +195,19 @@ export function housekeepingPages(deps: Deps): FastifyPluginAsync {
         if (error instanceof IntegrationNotFoundError) return reply.sendError(apiError.notFound('There is no such integration in this instance.'));
         if (!(error instanceof IntegrationInputError)) throw error;
         return renderIntegration(request, reply, integrationId, values, { [error.field]: error.message }, 400);
+      }
+    });
+
+    app.post<{ Params: { id: number } }>('/housekeeping/integrations/:id/resume', { schema: { params: ID_PARAMS } }, async (request, reply) => {
+      const { instance } = viewerOf(request);
+      const integrationId = request.params.id;
+      try {
+        const resumed = await resumeIntegration(db, { orgId: instance.orgId, integrationId }, origin(request), clock);
+        return await reply.redirect(`${prefixOf(request)}/housekeeping/integrations/${integrationId}?done=${resumed ? 'resumed' : 'already-active'}`, 303);
+      } catch (error) {
+        if (error instanceof IntegrationNotFoundError) return reply.sendError(apiError.notFound('There is no such integration in this instance.'));
+        if (!(error instanceof IntegrationInputError)) throw error;
+        return renderIntegration(request, reply, integrationId, null, { [error.field]: error.message }, 409);
       }
     });
 

@@ -1,7 +1,10 @@
+import type { RevocationCause } from '../../db/schema.js';
 import { SERVICE_SCOPES, type ServiceScope } from '../../oauth/scopes.js';
+import type { OverdueDuty } from '../../platform/deletion-duty.js';
 import type { AppOwner, IntegrableApp, IntegrationSummary } from '../../platform/integrations.js';
 import type { CreatedOrgApp, OrgAppSummary } from '../../platform/org-apps.js';
 import { MAX_APP_DESCRIPTION_LENGTH, MAX_APP_NAME_LENGTH } from '../../platform/org-apps.js';
+import { formatUtcDate } from '../../platform/revocation-mail.js';
 import { successNotice } from '../components.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
@@ -98,16 +101,96 @@ ${context.canManageRoles ? html`<li><a href="${context.prefix}/housekeeping/user
 </ul>`;
 }
 
-export function integrationsPage(context: PageContext, integrations: readonly IntegrationSummary[], message?: string): SafeHtml {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A calendar date (UTC), e.g. "3 January 2027", as the revocation emails write it. */
+function day(iso: string): SafeHtml {
+  return html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
+}
+
+const CAUSE_TEXT: Record<RevocationCause, string> = {
+  inactivity: 'after a year without activity',
+  developer: "at its developer's request",
+  operator: "by decision of the platform's operators",
+};
+
+function resumeForm(context: PageContext, integration: IntegrationSummary): SafeHtml {
+  return html`<form method="post" action="${context.prefix}/housekeeping/integrations/${integration.id}/resume" class="inline">
+${csrfField(context.csrfToken)}
+<button type="submit">Re-enable ${integration.appName}</button>
+</form>`;
+}
+
+/** Why a suspended integration is suspended, in a few words for the list. */
+function suspensionHint(i: IntegrationSummary): SafeHtml {
+  const revokedOn = i.latestRevocation === null ? '' : html` on ${day(i.latestRevocation.revokedAt)}`;
+  return html` · <span class="status">suspended</span>: the platform revoked the app${revokedOn}${i.appStatus === 'approved' ? ' and has approved it again' : ''}`;
+}
+
+/**
+ * Why a suspended integration is suspended and what the admin can do: nothing until the platform
+ * approves the app again, then re-enable it with the permissions it had.
+ */
+function suspensionNotice(context: PageContext, integration: IntegrationSummary): SafeHtml {
+  if (integration.status !== 'suspended') return html``;
+  const revocation = integration.latestRevocation;
+  const revoked =
+    revocation === null
+      ? html`The ConCat platform revoked ${integration.appName}.`
+      : html`The ConCat platform revoked ${integration.appName} on ${day(revocation.revokedAt)} (${CAUSE_TEXT[revocation.cause]}).`;
+  if (integration.appStatus !== 'approved') {
+    const duty =
+      revocation?.duty === 'open'
+        ? html` Its developer must delete ${context.instanceName}'s event data by ${day(revocation.deletionDueAt)}.`
+        : revocation?.duty === 'attested'
+          ? html` Its developer has confirmed deleting ${context.instanceName}'s event data.`
+          : html``;
+    return html`<section class="notice" id="suspension"><h2>Suspended</h2>
+<p>${revoked} Its tokens no longer work and no webhooks are sent.${duty}</p>
+<p>You can re-enable the integration here once the platform approves the app again. Meanwhile you can only take permissions away, or remove it.</p>
+</section>`;
+  }
+  const approvedAgain = revocation === null || revocation.reactivatedAt === null ? html`` : html` It approved the app again on ${day(revocation.reactivatedAt)}.`;
+  return html`<section class="notice" id="suspension"><h2>Suspended</h2>
+<p>${revoked}${approvedAgain} The integration stays suspended until you re-enable it.</p>
+<p>Re-enabling restores the permissions below (${scopeList(integration.scopes)}; sign-in ${integration.oboEnabled ? 'allowed' : 'not allowed'}); you can change them afterwards. The app needs a new secret key from its developer, and users who signed in to it must consent again.${revocation?.duty === 'open' ? html` Its developer then no longer has to delete ${context.instanceName}'s event data.` : ''}</p>
+${resumeForm(context, integration)}
+</section>`;
+}
+
+function daysOverdue(deletionDueAt: string, now: Date): string {
+  const days = Math.floor((now.getTime() - new Date(deletionDueAt).getTime()) / DAY_MS);
+  if (days < 1) return 'less than a day';
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+/** The apps whose developer has not attested deleting this instance's data by the deadline. */
+export function overdueNotice(duties: readonly OverdueDuty[], now: Date): SafeHtml {
+  if (duties.length === 0) return html``;
+  const rows = duties.map(
+    (d) => html`<tr>
+<td>${d.appName}<br><span class="hint">API ID ${d.clientId}</span></td>
+<td>${day(d.deletionDueAt)}</td>
+<td>${daysOverdue(d.deletionDueAt, now)}</td>
+</tr>`,
+  );
+  return html`<section class="notice" id="overdue-deletion"><h2 class="error">Overdue deletion</h2>
+<p>The platform revoked ${duties.length === 1 ? 'this app' : 'these apps'}, and the developer has not confirmed deleting this event's data by the deadline. The platform's operators see this too.</p>
+<div class="table-scroll"><table><thead><tr><th scope="col">App</th><th scope="col">Deletion deadline</th><th scope="col">Overdue by</th></tr></thead><tbody>${rows}</tbody></table></div>
+</section>`;
+}
+
+export function integrationsPage(context: PageContext, integrations: readonly IntegrationSummary[], overdue: readonly OverdueDuty[], now: Date, message?: string): SafeHtml {
   const rows = integrations.map(
     (i) => html`<tr>
-<td><a href="${context.prefix}/housekeeping/integrations/${i.id}">${i.appName}</a><br><span class="hint">by ${ownerLabel(i.owner)}${i.appStatus === 'approved' ? '' : html` · <span class="status">app ${i.appStatus}</span>`}${i.status === 'active' ? '' : html` · <span class="status">${i.status}</span>`}</span></td>
+<td><a href="${context.prefix}/housekeeping/integrations/${i.id}">${i.appName}</a><br><span class="hint">by ${ownerLabel(i.owner)}${i.appStatus === 'approved' ? '' : html` · <span class="status">app ${i.appStatus}</span>`}${i.status === 'suspended' ? suspensionHint(i) : i.status === 'active' ? '' : html` · <span class="status">${i.status}</span>`}</span>${i.status === 'suspended' && i.appStatus === 'approved' ? html`<br>${resumeForm(context, i)}` : ''}</td>
 <td>${scopeList(i.scopes)}</td>
 <td>${i.oboEnabled ? 'Allowed' : 'Not allowed'}</td>
 </tr>`,
   );
   return html`<h1>Integrations</h1>
 ${successNotice(message)}
+${overdueNotice(overdue, now)}
 <p>Apps that work with ${context.instanceName}'s data. Each one gets only the permissions granted here; a change applies at once.</p>
 <p><a href="${context.prefix}/housekeeping/integrations/new">Add an integration</a></p>
 ${integrations.length === 0
@@ -150,13 +233,25 @@ ${oboChoice(context.instanceName, values.obo)}
 <p><a href="${context.prefix}/housekeeping/integrations">Back to integrations</a></p>`;
 }
 
-export function integrationPage(context: PageContext, integration: IntegrationSummary, values: { scopes: readonly string[]; obo: boolean }, errors: FieldErrors, message?: string): SafeHtml {
+export interface IntegrationPageState {
+  values: { scopes: readonly string[]; obo: boolean };
+  errors: FieldErrors;
+  /** The app's overdue deletion duties in this instance. */
+  overdue: readonly OverdueDuty[];
+  now: Date;
+  message?: string | undefined;
+}
+
+export function integrationPage(context: PageContext, integration: IntegrationSummary, state: IntegrationPageState): SafeHtml {
+  const { values, errors } = state;
   const base = `${context.prefix}/housekeeping/integrations/${integration.id}`;
   return html`<h1>${integration.appName}</h1>
-${successNotice(message)}
+${successNotice(state.message)}
 ${errorSummary(errors)}
-<p>By ${ownerLabel(integration.owner)} · API ID <code>${integration.clientId}</code>${integration.appStatus === 'approved' ? '' : html` · <span class="status">app ${integration.appStatus}</span>`}</p>
+<p>By ${ownerLabel(integration.owner)} · API ID <code>${integration.clientId}</code>${integration.appStatus === 'approved' ? '' : html` · <span class="status">app ${integration.appStatus}</span>`}${integration.status === 'active' ? '' : html` · <span class="status">${integration.status}</span>`}</p>
 ${integration.appDescription === '' ? '' : html`<p>${integration.appDescription}</p>`}
+${suspensionNotice(context, integration)}
+${overdueNotice(state.overdue, state.now)}
 <form method="post" action="${base}">
 ${csrfField(context.csrfToken)}
 ${scopeChoices(values.scopes, errors)}
