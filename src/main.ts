@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { buildServer } from './http/server.js';
 import { TenantDirectory } from './http/tenancy.js';
 import { loadTlsCredentials, type TlsCredentials } from './http/tls/tls-credentials.js';
+import { startRevocationJob, type RevocationJob } from './jobs/revocation-job.js';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.js';
 import { UsageRecorder } from './usage/usage-recorder.js';
 import { startWebhookWorker, type WebhookDeliveryWorker } from './webhooks/delivery-worker.js';
@@ -22,6 +23,8 @@ export interface RunningPlatform {
   mail: MailWorker;
   /** Fans out events and delivers webhook messages; tests call `webhooks.runOnce()`. */
   webhooks: WebhookDeliveryWorker;
+  /** The revocation sweep (inactivity, warnings, deletion reminders); tests call `revocations.runOnce()`. */
+  revocations: RevocationJob;
   /** Usage statistics collected in memory; tests call `usage.flush()` to write them now. */
   usage: UsageRecorder;
   /** The address actually bound, e.g. https://127.0.0.1:8443 */
@@ -37,6 +40,8 @@ export interface StartOptions {
   beforeListen?: (database: Database) => Promise<void>;
   /** 'manual': webhooks go out only on `webhooks.runOnce()` (tests: nothing is sent to a URL a test did not mean to reach). */
   webhookDelivery?: 'automatic' | 'manual';
+  /** 'manual': the revocation sweep runs only on `revocations.runOnce()` (tests move the clock themselves). */
+  revocationSweep?: 'automatic' | 'manual';
 }
 
 /** The composition root: database, migrations, tenants, TLS, HTTP server. */
@@ -64,6 +69,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     let closing: Promise<void> | undefined;
     const mail = startMailWorker(config, database, clock, app.log);
     const webhooks = startWebhookWorker(config, database, clock, app.log, options.webhookDelivery ?? 'automatic');
+    const revocations = startRevocationJob(config, database, clock, app.log, options.revocationSweep ?? 'automatic');
     usage.start(config.usageFlushInterval * 1000, app.log);
     return {
       app,
@@ -72,6 +78,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       tls,
       mail,
       webhooks,
+      revocations,
       usage,
       listeningOn: `${tls === null ? 'http' : 'https'}://${host}:${address.port}`,
       close() {
@@ -79,6 +86,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
           tenants.stopAutoRefresh();
           await app.close();
           await usage.stop();
+          await revocations.stop();
           await webhooks.stop();
           await mail.stop();
           await database.close();

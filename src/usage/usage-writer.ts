@@ -4,7 +4,6 @@ import type { Schema } from '../db/schema.js';
 import { chunks, fetchByIds } from './chunks.js';
 import type { UsageBatch } from './usage-batch.js';
 
-
 export interface WriteSummary {
   /** Rows inserted or added to, over the four tables. */
   rows: number;
@@ -35,6 +34,39 @@ async function appIdsByClientId(db: Kysely<Schema>, clientIds: readonly number[]
 async function existingOrgIds(db: Kysely<Schema>, orgIds: readonly number[]): Promise<Set<number>> {
   const rows = await fetchByIds(orgIds, (part) => db.selectFrom('orgs').select('id').where('id', 'in', part).execute());
   return new Set(rows.map((row) => row.id));
+}
+
+/** An app's last activity in one instance, as stored in app_activity. */
+export interface AppActivityRow {
+  app_id: number;
+  org_id: number;
+  last_active_at: string;
+}
+
+/**
+ * Records activity: each row's time becomes its (app, instance) last activity unless a later one
+ * is already stored, so writers in any order (usage flushes, webhook deliveries, several
+ * processes) only ever move it forward. Pass the caller's transaction, and rows sorted by key
+ * (so concurrent writers on PostgreSQL lock rows in the same order).
+ */
+export async function upsertAppActivity(db: Kysely<Schema>, rows: readonly AppActivityRow[]): Promise<void> {
+  for (const part of chunks(rows)) {
+    await db
+      .insertInto('app_activity')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['app_id', 'org_id']).doUpdateSet((eb) => ({
+          // ISO-8601 UTC text sorts as time; CASE works alike on both engines (greatest/max differ).
+          last_active_at: eb
+            .case()
+            .when('excluded.last_active_at', '>', eb.ref('app_activity.last_active_at'))
+            .then(eb.ref('excluded.last_active_at'))
+            .else(eb.ref('app_activity.last_active_at'))
+            .end(),
+        })),
+      )
+      .execute();
+  }
 }
 
 /**
@@ -69,7 +101,7 @@ export async function writeUsageBatch(db: Kysely<Schema>, batch: UsageBatch): Pr
   const requests = resolve(batch.requests.values(), (c, appId) => ({ app_id: appId, org_id: c.orgId, day: c.day, endpoint: c.endpoint, status_class: c.statusClass, responses: c.responses, rate_limited: c.rateLimited }));
   const latency = resolve(batch.latency.values(), (c, appId) => ({ app_id: appId, org_id: c.orgId, day: c.day, endpoint: c.endpoint, bin: c.bin, responses: c.responses }));
   const tokens = resolve(batch.tokens.values(), (c, appId) => ({ app_id: appId, org_id: c.orgId, day: c.day, tokens_issued: c.tokensIssued }));
-  const activity = resolve(batch.activity.values(), (c, appId) => ({ app_id: appId, org_id: c.orgId, last_active_at: c.lastActiveAt }));
+  const activity = resolve(batch.activity.values(), (c, appId): AppActivityRow => ({ app_id: appId, org_id: c.orgId, last_active_at: c.lastActiveAt }));
   requests.sort(byKey((r) => [r.app_id, r.org_id, r.day, r.endpoint, r.status_class]));
   latency.sort(byKey((r) => [r.app_id, r.org_id, r.day, r.endpoint, r.bin]));
   tokens.sort(byKey((r) => [r.app_id, r.org_id, r.day]));
@@ -102,23 +134,7 @@ export async function writeUsageBatch(db: Kysely<Schema>, batch: UsageBatch): Pr
         .onConflict((oc) => oc.columns(['app_id', 'org_id', 'day']).doUpdateSet((eb) => ({ tokens_issued: eb('usage_tokens.tokens_issued', '+', eb.ref('excluded.tokens_issued')) })))
         .execute();
     }
-    for (const part of chunks(activity)) {
-      await trx
-        .insertInto('app_activity')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['app_id', 'org_id']).doUpdateSet((eb) => ({
-            // ISO-8601 UTC text sorts as time; CASE works alike on both engines (greatest/max differ).
-            last_active_at: eb
-              .case()
-              .when('excluded.last_active_at', '>', eb.ref('app_activity.last_active_at'))
-              .then(eb.ref('excluded.last_active_at'))
-              .else(eb.ref('app_activity.last_active_at'))
-              .end(),
-          })),
-        )
-        .execute();
-    }
+    await upsertAppActivity(trx, activity);
     return { rows: requests.length + latency.length + tokens.length + activity.length, dropped };
   });
 }

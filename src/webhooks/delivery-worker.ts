@@ -9,13 +9,14 @@
  */
 import { PollingLoop } from '../jobs/polling-loop.js';
 import { instanceIssuer } from '../oauth/providers.js';
-import { type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Schema, WebhookEndpointsTable, WebhookMessagesTable } from '../db/schema.js';
 import { enqueueMail } from '../mail/mail-queue.js';
 import { escapeHtml } from '../pages/html.js';
+import { upsertAppActivity } from '../usage/usage-writer.js';
 import { loadKeyEncryptionKey } from '../oauth/signing-keys.js';
 import { pruneDeliveryLog } from './delivery-log.js';
 import { fanOutEvents } from './fan-out.js';
@@ -187,7 +188,12 @@ export class WebhookDeliveryWorker {
       .execute();
 
     if (result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300) {
-      await this.#finish(row, lease, { status: 'delivered', attempts, delivered_at: isoTimestamp(now) });
+      // An acknowledged delivery is a sign of life of the app in this instance (issue 8: inactivity).
+      await database.db.transaction().execute(async (trx) => {
+        await this.#finish(row, lease, { status: 'delivered', attempts, delivered_at: isoTimestamp(now) }, trx);
+        const integration = await trx.selectFrom('integrations').select('app_id').where('org_id', '=', row.org_id).where('id', '=', endpoint.integration_id).executeTakeFirst();
+        if (integration !== undefined) await upsertAppActivity(trx, [{ app_id: integration.app_id, org_id: row.org_id, last_active_at: isoTimestamp(now) }]);
+      });
       await database.db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpoint.id).where('failing_since', 'is not', null).execute();
       return 'delivered';
     }
@@ -219,8 +225,8 @@ export class WebhookDeliveryWorker {
   }
 
   /** Records the outcome, only while this worker still holds the claim. */
-  async #finish(row: MessageRow, lease: string, changes: { status: MessageRow['status']; attempts?: number; next_attempt_at?: string; delivered_at?: string }): Promise<void> {
-    await this.#options.database.db
+  async #finish(row: MessageRow, lease: string, changes: { status: MessageRow['status']; attempts?: number; next_attempt_at?: string; delivered_at?: string }, db: Kysely<Schema> = this.#options.database.db): Promise<void> {
+    await db
       .updateTable('webhook_messages')
       .set({ ...changes, claimed_until: null })
       .where('id', '=', row.id)

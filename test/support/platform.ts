@@ -41,7 +41,7 @@ export async function startTestPlatform(settings: RawSettings = {}, options: Sta
   const db = testDb ?? (await createTestDatabase());
   const port = await freePort();
   const config = resolveConfig({ port: String(port), dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent', ...TEST_RATE_LIMITS, ...settings });
-  const platform = await startPlatform(config, { logger: false, webhookDelivery: 'manual', ...options });
+  const platform = await startPlatform(config, { logger: false, webhookDelivery: 'manual', revocationSweep: 'manual', ...options });
   return {
     platform,
     config,

@@ -1,0 +1,196 @@
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../audit/audit-log.js';
+import { isoTimestamp, type Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Schema } from '../db/schema.js';
+import { enqueueMail } from '../mail/mail-queue.js';
+import { AppRevocationError, revokeApp } from './app-revocation.js';
+import { isOverdue } from './deletion-duty.js';
+import { daysBetween, inactivityVerdict, noticesDue } from './inactivity.js';
+import { deletionReminderMail, inactivityWarningMail } from './inactivity-mail.js';
+import { formatUtcDate } from './revocation-mail.js';
+
+/**
+ * The revocation sweep (issue 8), run by the server's job (src/jobs/revocation-job.ts) and by
+ * `concat revocations sweep`: it revokes idle apps, warns their developers beforehand, reminds
+ * developers of revoked apps of their deletion deadline and records the deadlines missed. Every
+ * notice is sent once: its row in revocation_notices is inserted in the transaction that queues
+ * the mail, and only the sweep whose insert added the row sends it, so sweeps may run again, or
+ * at the same time in several processes, without sending anything twice.
+ */
+
+/** Days before a revocation's deletion deadline on which the developer is reminded, while deletion is not attested everywhere. */
+export const DELETION_REMINDER_DAYS: readonly number[] = [7, 1];
+
+export type SweepSettings = Pick<Config, 'inactivityDays' | 'inactivityWarningDays' | 'publicUrl'>;
+
+interface AppRef {
+  appId: number;
+  clientId: number;
+  appName: string;
+}
+
+export interface SweepReport {
+  /** The time the sweep judged by. */
+  asOf: string;
+  revoked: (AppRef & { idleSince: string; lastActiveAt: string | null })[];
+  warned: (AppRef & { daysBefore: number; revokeOn: string })[];
+  remindersSent: (AppRef & { revocationId: number; daysBefore: number; deletionDueAt: string })[];
+  /** Every revocation past its deletion deadline with deletion not attested for some instance (slugs). */
+  overdue: (AppRef & { revocationId: number; deletionDueAt: string; openInstances: string[] })[];
+}
+
+const SYSTEM = { type: 'system', id: null } as const;
+
+/** Runs the sweep at the clock's time. `dryRun`: the same report, but nothing is written or sent. */
+export async function sweepRevocations(db: Kysely<Schema>, settings: SweepSettings, clock: Clock, options: { dryRun: boolean }): Promise<SweepReport> {
+  const now = clock.now();
+  const report: SweepReport = { asOf: isoTimestamp(now), revoked: [], warned: [], remindersSent: [], overdue: [] };
+  await sweepIdleApps(db, settings, clock, now, options.dryRun, report);
+  await sweepDeletionDuties(db, settings, clock, now, options.dryRun, report);
+  return report;
+}
+
+/**
+ * Sends a notice once per (app, kind, reference). `kinds` lists the notice due first, then those
+ * it stands for (farther warnings due at the same time), which are recorded as sent without mail.
+ * Returns whether this call sent it (dry run: whether it would).
+ */
+async function noticeOnce(db: Kysely<Schema>, clock: Clock, dryRun: boolean, notice: { appId: number; kinds: string[]; reference: string }, send: (trx: Kysely<Schema>) => Promise<void>): Promise<boolean> {
+  const [first] = notice.kinds;
+  if (first === undefined) return false;
+  if (dryRun) {
+    const sent = await db.selectFrom('revocation_notices').select('kind').where('app_id', '=', notice.appId).where('kind', '=', first).where('reference', '=', notice.reference).executeTakeFirst();
+    return sent === undefined;
+  }
+  const sentAt = isoTimestamp(clock.now());
+  return db.transaction().execute(async (trx) => {
+    // Writes first: on PostgreSQL a concurrent sweep's insert of the same row waits for this
+    // transaction and then inserts nothing; on SQLite a transaction that starts by writing
+    // takes the write lock at once.
+    let inserted = false;
+    for (const kind of notice.kinds) {
+      const result = await trx
+        .insertInto('revocation_notices')
+        .values({ app_id: notice.appId, kind, reference: notice.reference, sent_at: sentAt })
+        .onConflict((oc) => oc.columns(['app_id', 'kind', 'reference']).doNothing())
+        .executeTakeFirst();
+      if (kind === first) inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    }
+    if (inserted) await send(trx);
+    return inserted;
+  });
+}
+
+function appPortalUrl(publicUrl: URL, appId: number): string {
+  return `${publicUrl.origin}/portal/apps/${appId}`;
+}
+
+/**
+ * Approved apps of developers, idle past the limit: revoked; close to it: warned. Apps an
+ * organization owns are exempt: there is no developer to warn, and the org's admins manage them.
+ */
+async function sweepIdleApps(db: Kysely<Schema>, settings: SweepSettings, clock: Clock, now: Date, dryRun: boolean, report: SweepReport): Promise<void> {
+  const lastActivity = db.selectFrom('app_activity').select(['app_id', (eb) => eb.fn.max('last_active_at').as('last_active_at')]).groupBy('app_id').as('activity');
+  const apps = await db
+    .selectFrom('apps')
+    .innerJoin('developers', 'developers.id', 'apps.developer_id')
+    .leftJoin(lastActivity, 'activity.app_id', 'apps.id')
+    .select(['apps.id', 'apps.client_id', 'apps.display_name', 'apps.activated_at', 'apps.created_at', 'developers.email', 'developers.name', 'activity.last_active_at'])
+    .where('apps.status', '=', 'approved')
+    .where('apps.owner_org_id', 'is', null)
+    .orderBy('apps.id')
+    .execute();
+  for (const app of apps) {
+    const ref: AppRef = { appId: app.id, clientId: app.client_id, appName: app.display_name };
+    const lastActiveAt = app.last_active_at ?? null;
+    const activatedAt = app.activated_at ?? app.created_at;
+    const idleSince = inactivityVerdict({ lastActiveAt, activatedAt, firstWarnedAt: null }, { inactivityDays: settings.inactivityDays, warningDays: [] }, now).idleSince;
+    const verdict = inactivityVerdict({ lastActiveAt, activatedAt, firstWarnedAt: await firstWarning(db, app.id, idleSince) }, { inactivityDays: settings.inactivityDays, warningDays: settings.inactivityWarningDays }, now);
+    if (verdict.revokeDue) {
+      if (dryRun || (await revokeIdleApp(db, app.id, verdict.idleSince, now, clock))) report.revoked.push({ ...ref, idleSince: verdict.idleSince, lastActiveAt });
+      continue;
+    }
+    const [daysBefore] = verdict.warningsDue;
+    if (daysBefore === undefined) continue;
+    // A new idle period (after new activity) gets its warnings anew.
+    const notice = { appId: app.id, kinds: verdict.warningsDue.map((d) => `inactivity-warning-${d}`), reference: verdict.idleSince };
+    const warned = await noticeOnce(db, clock, dryRun, notice, async (trx) => {
+      const mail = inactivityWarningMail({ to: app.email, name: app.name, appName: app.display_name, clientId: app.client_id, lastActiveAt, inactivityDays: settings.inactivityDays, revokeOn: verdict.revokeOn, portalUrl: appPortalUrl(settings.publicUrl, app.id) });
+      await enqueueMail(trx, mail, clock);
+      await recordAudit(trx, { orgId: null, actor: SYSTEM, action: 'app.inactivity-warning-sent', target: { type: 'app', id: String(app.id) }, details: { daysBefore, revokeOn: verdict.revokeOn, idleSince: verdict.idleSince, lastActiveAt } }, clock);
+    });
+    if (warned) report.warned.push({ ...ref, daysBefore, revokeOn: verdict.revokeOn });
+  }
+}
+
+/** When the developer was first warned in the idle period that began at `idleSince`; null if not yet. */
+async function firstWarning(db: Kysely<Schema>, appId: number, idleSince: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('revocation_notices')
+    .select((eb) => eb.fn.min('sent_at').as('sent_at'))
+    .where('app_id', '=', appId)
+    .where('kind', 'like', 'inactivity-warning-%')
+    .where('reference', '=', idleSince)
+    .executeTakeFirst();
+  return row?.sent_at ?? null;
+}
+
+/** Revokes an idle app; false if it was no longer approved (another sweep or an operator got there first). */
+async function revokeIdleApp(db: Kysely<Schema>, appId: number, idleSince: string, now: Date, clock: Clock): Promise<boolean> {
+  const reason = `No activity (no token issued, API call or webhook acknowledged) since ${formatUtcDate(idleSince)}: ${daysBetween(idleSince, now)} days`;
+  try {
+    await revokeApp(db, { app: { appId }, reason, actor: { type: 'system' } }, clock);
+    return true;
+  } catch (error) {
+    if (error instanceof AppRevocationError && error.field === 'app') return false;
+    throw error;
+  }
+}
+
+/** Revocations not undone whose deletion is not attested for every instance: reminded before the deadline, overdue after it. */
+async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, clock: Clock, now: Date, dryRun: boolean, report: SweepReport): Promise<void> {
+  const revocations = await db
+    .selectFrom('app_revocations')
+    .innerJoin('apps', 'apps.id', 'app_revocations.app_id')
+    .leftJoin('developers', 'developers.id', 'apps.developer_id')
+    .select(['app_revocations.id', 'app_revocations.app_id', 'app_revocations.deletion_due_at', 'apps.client_id', 'apps.display_name', 'developers.email', 'developers.name'])
+    .where('app_revocations.reactivated_at', 'is', null)
+    .where((eb) => eb.exists(eb.selectFrom('deletion_duties').select('deletion_duties.org_id').whereRef('deletion_duties.revocation_id', '=', 'app_revocations.id').where('deletion_duties.status', '=', 'open')))
+    .orderBy('app_revocations.id')
+    .execute();
+  for (const revocation of revocations) {
+    const ref: AppRef = { appId: revocation.app_id, clientId: revocation.client_id, appName: revocation.display_name };
+    const open = await db
+      .selectFrom('deletion_duties')
+      .innerJoin('orgs', 'orgs.id', 'deletion_duties.org_id')
+      .select(['orgs.id', 'orgs.slug', 'orgs.name'])
+      .where('deletion_duties.revocation_id', '=', revocation.id)
+      .where('deletion_duties.status', '=', 'open')
+      .orderBy('orgs.name')
+      .execute();
+    const reference = String(revocation.id);
+    if (isOverdue(revocation.deletion_due_at, open.length, now)) {
+      const openInstances = open.map((org) => org.slug);
+      report.overdue.push({ ...ref, revocationId: revocation.id, deletionDueAt: revocation.deletion_due_at, openInstances });
+      await noticeOnce(db, clock, dryRun, { appId: revocation.app_id, kinds: ['deletion-overdue'], reference }, async (trx) => {
+        const details = { revocationId: revocation.id, deletionDueAt: revocation.deletion_due_at, openInstances };
+        const target = { type: 'app', id: String(revocation.app_id) };
+        // The platform's entry, and one in each instance concerned, so its org admins see it in their audit log.
+        for (const orgId of [null, ...open.map((org) => org.id)]) await recordAudit(trx, { orgId, actor: SYSTEM, action: 'app.deletion-overdue', target, details }, clock);
+      });
+      continue;
+    }
+    const due = noticesDue(new Date(revocation.deletion_due_at), DELETION_REMINDER_DAYS, now);
+    const [daysBefore] = due;
+    const { email, name } = revocation;
+    // An organization's own app has no developer to remind.
+    if (daysBefore === undefined || email === null) continue;
+    const sent = await noticeOnce(db, clock, dryRun, { appId: revocation.app_id, kinds: due.map((d) => `deletion-reminder-${d}`), reference }, async (trx) => {
+      const mail = deletionReminderMail({ to: email, name: name ?? '', appName: revocation.display_name, clientId: revocation.client_id, deletionDueAt: revocation.deletion_due_at, instances: open.map((org) => org.name), portalUrl: appPortalUrl(settings.publicUrl, revocation.app_id) });
+      await enqueueMail(trx, mail, clock);
+      await recordAudit(trx, { orgId: null, actor: SYSTEM, action: 'app.deletion-reminder-sent', target: { type: 'app', id: String(revocation.app_id) }, details: { revocationId: revocation.id, daysBefore, deletionDueAt: revocation.deletion_due_at, openInstances: open.map((org) => org.slug) } }, clock);
+    });
+    if (sent) report.remindersSent.push({ ...ref, revocationId: revocation.id, daysBefore, deletionDueAt: revocation.deletion_due_at });
+  }
+}
