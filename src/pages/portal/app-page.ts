@@ -1,16 +1,19 @@
 import type { FastifyRequest } from 'fastify';
 import type { SecretState, SecretSummary } from '../../platform/app-credentials.js';
+import type { ReactivationRequest } from '../../platform/app-reactivation.js';
 import { SECRET_ROTATION_OVERLAP_MS } from '../../platform/app-secrets.js';
 import { isEditable, type AppRow, type AppSettingsInput } from '../../platform/app-settings.js';
 import { APPLICATION_LIMITS } from '../../platform/developer-applications.js';
 import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS_PER_APP, parseRedirectUris } from '../../platform/redirect-uris.js';
+import type { RevocationRecord } from '../../platform/deletion-duty.js';
 import type { ReviewEvent } from '../../platform/review.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
 import { errorNotice, successNotice, time } from '../components.js';
-import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
+import { errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import type { AppIntegration } from './queries.js';
-import { APP_STATUSES, appPath, PORTAL_HOME, statusBadge } from './views.js';
+import { reactivatedNotice, revocationSections, revokeOffer } from './revocation-views.js';
+import { APP_STATUSES, appPath, form, PORTAL_HOME, statusBadge } from './views.js';
 
 /** Everything the app page shows, read fresh for every request. */
 export interface AppPageData {
@@ -20,6 +23,10 @@ export interface AppPageData {
   history: ReviewEvent[];
   /** Names of the instances the application named, and its free-text event customers. */
   eventCustomers: { instances: string[]; other: string };
+  /** Every revocation of the app, newest first, with its deletion duties. */
+  revocations: RevocationRecord[];
+  /** Every reactivation request of the app, newest first. */
+  reactivationRequests: ReactivationRequest[];
 }
 
 /** What one request adds to the page: a notice, or a form shown again with its values and problems. */
@@ -31,6 +38,9 @@ export interface AppPageState {
   answer?: { value: string; error: string };
   /** A secret just issued: the only page that ever shows it. */
   revealed?: { secret: string; rotated: boolean };
+  /** A deletion attestation shown again with its problems. */
+  attestation?: { revocationId: number; orgId: number; statement: string; errors: FieldErrors };
+  reactivation?: { value: string; error: string };
 }
 
 const SECRET_STATES: Record<SecretState, string> = {
@@ -39,10 +49,6 @@ const SECRET_STATES: Record<SecretState, string> = {
   expired: 'Expired',
   revoked: 'Ended',
 };
-
-function form(request: FastifyRequest, action: string, content: SafeHtml, attributes: SafeHtml = html``): SafeHtml {
-  return html`<form method="post" action="${action}"${attributes}>${csrfField(request.webSession?.csrfToken ?? '')}${content}</form>`;
-}
 
 function overlapHours(): number {
   return SECRET_ROTATION_OVERLAP_MS / 3_600_000;
@@ -78,10 +84,7 @@ ${form(request, `${appPath(app.id)}/answer`, html`${field({ name: 'answer', labe
   const rejected = app.status === 'rejected' && app.review_note !== ''
     ? html`<section aria-labelledby="reason-heading"><h2 id="reason-heading">The reviewer’s reason</h2><blockquote class="notice">${app.review_note}</blockquote></section>`
     : html``;
-  const revoked = app.status === 'revoked'
-    ? html`<section aria-labelledby="revoked-heading"><h2 id="revoked-heading">Revoked</h2><p>Revoked ${time(app.revoked_at)}${app.revoke_reason === null ? '' : html`: ${app.revoke_reason}`}.</p></section>`
-    : html``;
-  return html`${question}${rejected}${revoked}`;
+  return html`${question}${rejected}`;
 }
 
 function secretRow(secret: SecretSummary): SafeHtml {
@@ -94,7 +97,9 @@ function credentialsSection(request: FastifyRequest, data: AppPageData): SafeHtm
   const { app, secrets } = data;
   const heading = html`<h2 id="credentials">Credentials</h2>`;
   if (app.status !== 'approved') {
-    const why = app.status === 'revoked' ? 'The credentials were revoked: the app can no longer authenticate.' : 'Your app gets its API ID and secret key when the application is approved.';
+    const why = app.status === 'revoked'
+      ? 'The credentials were revoked: the app can no longer authenticate. Its secret keys never work again; if the app is reactivated, you create a new one here.'
+      : 'Your app gets its API ID and secret key when the application is approved.';
     return html`<section aria-labelledby="credentials">${heading}<p>${why}</p></section>`;
   }
   const path = appPath(app.id);
@@ -169,12 +174,20 @@ ${field({ name: 'logoUrl', label: 'Logo URL', type: 'url', value: values.logoUrl
 </section>`;
 }
 
+/** Why an integration is suspended, as far as the page knows: a revocation suspends them all. */
+function suspendedLabel(data: AppPageData): string {
+  if (data.app.status === 'revoked') return 'Suspended by the revocation';
+  const latest = data.revocations[0];
+  if (latest !== undefined && latest.reactivatedAt !== null) return 'Suspended until the event’s admins re-enable it';
+  return 'Suspended by the event customer';
+}
+
 function integrationsSection(data: AppPageData): SafeHtml {
   // One block per instance rather than a table: the permission descriptions stay readable on a phone.
   const items = data.integrations.map((integration) => html`<article><h3>${integration.instanceName}</h3>
 <dl>
 ${integration.baseUrl === null ? '' : html`<dt>Base URL</dt><dd><code class="wrap">${integration.baseUrl}</code></dd>`}
-<dt>Status</dt><dd>${integration.status === 'active' ? 'Active' : 'Suspended by the event customer'}, since ${time(integration.since)}</dd>
+<dt>Status</dt><dd>${integration.status === 'active' ? 'Active' : suspendedLabel(data)}, since ${time(integration.since)}</dd>
 <dt>Permissions</dt><dd>${integration.scopes.length === 0 ? html`None` : html`<ul>${integration.scopes.map((scope) => html`<li><code>${scope.name}</code>: ${scope.description}</li>`)}</ul>`}</dd>
 <dt>Sign-in of its users (OBO)</dt><dd>${integration.oboEnabled ? 'Allowed' : 'Not allowed'}</dd>
 </dl></article>`);
@@ -206,7 +219,7 @@ ${history.length === 0 ? '' : html`<h3>Review history</h3><ol>${history.map((eve
 </section>`;
 }
 
-/** The app page: status, the reviewer's question, credentials, redirect URIs, settings, integrations. */
+/** The app page: status, the reviewer's question, revocation, credentials, redirect URIs, settings, integrations. */
 export function appPageBody(request: FastifyRequest, data: AppPageData, state: AppPageState): SafeHtml {
   const { app } = data;
   const status = APP_STATUSES[app.status];
@@ -215,10 +228,13 @@ export function appPageBody(request: FastifyRequest, data: AppPageData, state: A
 <p>${statusBadge(app.status)} ${status.explanation}</p>
 ${successNotice(state.notice)}${errorNotice(state.error)}${revealedSecret(state)}
 ${reviewSection(request, data, state)}
+${reactivatedNotice(data)}
+${revocationSections(request, data, state)}
 <nav aria-label="On this page"><ul><li><a href="#credentials">Credentials</a></li><li><a href="#redirect-uris">Redirect URIs</a></li><li><a href="#settings">Settings</a></li><li><a href="#integrations">Integrations</a></li><li><a href="#application">Application</a></li></ul></nav>
 ${credentialsSection(request, data)}
 ${redirectUriSection(request, data, state)}
 ${settingsSection(request, data, state)}
 ${integrationsSection(data)}
-${applicationSection(data)}`;
+${applicationSection(data)}
+${revokeOffer(data)}`;
 }

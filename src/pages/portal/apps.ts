@@ -1,68 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formField } from '../../http/web/form-fields.js';
-import { createSecret, endSecretOverlap, listSecrets, rotateSecret, type CredentialRefusal } from '../../platform/app-credentials.js';
-import { addRedirectUri, findDeveloperApp, listDeveloperApps, removeRedirectUri, updateAppSettings, type AppChangeRefusal, type AppSettingsInput } from '../../platform/app-settings.js';
+import { formField, queryParam } from '../../http/web/form-fields.js';
+import { createSecret, endSecretOverlap, rotateSecret, type CredentialRefusal } from '../../platform/app-credentials.js';
+import { addRedirectUri, listDeveloperApps, removeRedirectUri, updateAppSettings, type AppChangeRefusal, type AppSettingsInput } from '../../platform/app-settings.js';
+import { listRevocations } from '../../platform/deletion-duty.js';
 import { type DeveloperAccount } from '../../platform/developer-accounts.js';
-import { parseInterestedCustomers } from '../../platform/developer-applications.js';
-import { answerInformationRequest, ReviewError, reviewHistory } from '../../platform/review.js';
+import { answerInformationRequest, ReviewError } from '../../platform/review.js';
 import { time } from '../components.js';
-import { queryParam } from '../../http/web/form-fields.js';
 import { html } from '../html.js';
+import { type AppPageState } from './app-page.js';
+import { knownKey, NOTICES, redirectToApp, REFUSALS, renderAppPage, type RefusalKey } from './app-responses.js';
 import { appNotFound, currentDeveloper, developerAppOf } from './developer-app.js';
-import { appPageBody, type AppPageState } from './app-page.js';
-import { appIntegrations, instanceNames } from './queries.js';
+import { revocationSummary } from './revocation-views.js';
 import { APP_STATUSES, appPath, type PortalDependencies, PORTAL_HOME, PORTAL_LOGIN, sendPortalPage, statusBadge } from './views.js';
-
-/** Messages shown after a redirect, chosen by a fixed key so the query string cannot inject text. */
-const NOTICES = {
-  'settings-saved': 'Settings saved.',
-  'settings-unchanged': 'Nothing to save: the settings were already like this.',
-  'redirect-added': 'Redirect URI added.',
-  'redirect-removed': 'Redirect URI removed.',
-  'answer-sent': 'Thank you: your answer was sent to the reviewer, and your application is back in review.',
-  'overlap-ended': 'The overlap has ended: previous secret keys no longer work.',
-} as const;
-
-/** Refusals shown after a redirect, by the same kind of key. */
-const REFUSALS = {
-  'secret-already-issued': 'That request was already handled (the page was reloaded or the form sent twice), so no new secret key was made. The secret key shown then is not shown again; rotate it if you did not copy it.',
-  'nothing-to-end': 'There was no previous secret key left to end.',
-  'not-approved': 'Only approved apps have secret keys.',
-  'not-editable': 'A revoked app can no longer be changed.',
-  'not-registered': 'That redirect URI was not registered (any more).',
-  'no-question': 'There is no open question to answer any more.',
-} as const;
-
-type NoticeKey = keyof typeof NOTICES;
-type RefusalKey = keyof typeof REFUSALS;
-
-function knownKey<K extends string>(table: Record<K, string>, key: string): K | undefined {
-  return Object.keys(table).find((known): known is K => known === key);
-}
-
-function redirectToApp(reply: FastifyReply, appId: number, outcome: { notice: NoticeKey } | { refusal: RefusalKey }, anchor = ''): FastifyReply {
-  const query = 'notice' in outcome ? `notice=${outcome.notice}` : `refused=${outcome.refusal}`;
-  return reply.redirect(`${appPath(appId)}?${query}${anchor}`, 303);
-}
 
 export function registerPortalApps(app: FastifyInstance, deps: PortalDependencies): void {
   const { database, clock, config } = deps;
   const db = database.db;
 
-
-  async function renderApp(request: FastifyRequest, reply: FastifyReply, developer: DeveloperAccount, appId: number, state: AppPageState, status = 200): Promise<FastifyReply> {
-    const current = await findDeveloperApp(db, developer.id, appId);
-    if (current === undefined) return appNotFound(reply);
-    const customers = parseInterestedCustomers(current.interested_event_customers);
-    const names = await instanceNames(database, customers.instances);
-    const data = {
-      app: current,
-      secrets: current.status === 'approved' ? await listSecrets(db, current.id, clock) : [],
-      integrations: await appIntegrations(database, current.id, config.publicUrl),
-      history: await reviewHistory(db, current.id),
-      eventCustomers: { instances: customers.instances.map((slug) => names.get(slug) ?? slug), other: customers.other },
-    };
-    return sendPortalPage(request, reply, { title: current.display_name, body: appPageBody(request, data, state), developer, status });
+  function renderApp(request: FastifyRequest, reply: FastifyReply, developer: DeveloperAccount, appId: number, state: AppPageState, status = 200): Promise<FastifyReply> {
+    return renderAppPage(deps, request, reply, { developer, appId }, state, status);
   }
 
   function refusalFor(reason: AppChangeRefusal | CredentialRefusal | 'not-registered'): RefusalKey | null {
@@ -88,9 +44,10 @@ export function registerPortalApps(app: FastifyInstance, deps: PortalDependencie
     const developer = await currentDeveloper(request, reply, database);
     if (developer === null) return reply.redirect(PORTAL_LOGIN, 303);
     const apps = await listDeveloperApps(db, developer.id);
-    const rows = apps.map((row) => html`<tr>
+    const revocations = await Promise.all(apps.map((row) => listRevocations(db, row.id, clock)));
+    const rows = apps.map((row, index) => html`<tr>
 <td><a href="${appPath(row.id)}">${row.display_name}</a></td>
-<td>${statusBadge(row.status)}</td>
+<td>${statusBadge(row.status)}${revocationSummary(row, revocations[index] ?? [])}</td>
 <td>${row.status === 'approved' ? html`<code>${row.client_id}</code>` : html`<span class="muted">—</span>`}</td>
 <td>${time(row.updated_at)}</td>
 </tr>`);

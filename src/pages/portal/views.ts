@@ -21,6 +21,11 @@ function portalNav(request: FastifyRequest, developer: DeveloperAccount): SafeHt
   return html`<a href="${PORTAL_HOME}">Your apps</a><span class="muted">${developer.name}</span><form method="post" action="/portal/logout">${csrfField(request.webSession?.csrfToken ?? '')}<button type="submit">Sign out</button></form>`;
 }
 
+/** A POST form carrying the session's CSRF token. */
+export function form(request: FastifyRequest, action: string, content: SafeHtml, attributes: SafeHtml = html``): SafeHtml {
+  return html`<form method="post" action="${action}"${attributes}>${csrfField(request.webSession?.csrfToken ?? '')}${content}</form>`;
+}
+
 /** Sends a portal page: the shared layout, the portal menu when signed in, a title naming the portal. */
 export function sendPortalPage(
   request: FastifyRequest,
