@@ -51,10 +51,10 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
     .innerJoin('integrations', (join) => join.onRef('integrations.org_id', '=', 'webhook_endpoints.org_id').onRef('integrations.id', '=', 'webhook_endpoints.integration_id'))
     .select(['webhook_endpoints.id', 'webhook_endpoints.org_id', 'webhook_endpoints.integration_id', 'webhook_endpoints.event_types', 'webhook_endpoints.last_event_id', 'integrations.scopes', 'integrations.status as integration_status'])
     .where('webhook_endpoints.status', '=', 'active')
-    // A suspended integration receives nothing; its cursor waits, so it catches up when restored.
-    // A removed one receives only its own lifecycle events (its `integration-removed`), and its
-    // cursor moves on: added again, it is not sent what happened while it had no access.
-    .where('integrations.status', 'in', ['active', 'removed'])
+    // A suspended (its app revoked) or removed integration receives only its own lifecycle events:
+    // the final `app-revoked` or `integration-removed` notice. Its cursor moves on, so when it is
+    // re-enabled or added again it is not sent what happened while it had no access.
+    .where('integrations.status', 'in', ['active', 'suspended', 'removed'])
     .execute();
   let made = 0;
   for (const endpoint of endpoints) {

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/clock.js';
+import { approveReactivation, requestReactivation } from '../../src/platform/app-reactivation.js';
 import { revokeApp } from '../../src/platform/app-revocation.js';
+import { resumeIntegration } from '../../src/platform/integrations.js';
+import { createOperator } from '../../src/platform/operators.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../mail/smtp-test-server.js';
 import { expectOauthError, postForm, serviceToken, startOauthWorld, type OauthWorld } from '../oauth/oauth-world.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -93,7 +96,29 @@ describe('webhooks of a revoked app', () => {
     await addEvent(database, world, 2, clock);
     clock.advance(24 * 60 * 60 * 1000);
     await t.platform.webhooks.runOnce();
-    expect(receiver.received.length).toBe(before);
-    expect((await messages(database)).map((m) => m.status)).toEqual(['cancelled']);
+    // The one message after the revocation is the signed notice of it; no instance data follows.
+    const sent = receiver.received.slice(before).map((delivery) => JSON.parse(delivery.body) as { event: string });
+    expect(sent.map((body) => body.event)).toEqual(['app-revoked']);
+    expect((await messages(database)).map((m) => m.status)).toEqual(['cancelled', 'delivered']);
+
+    // Reactivated and re-enabled: what happened meanwhile is not sent; what happens next is.
+    const operator = await createOperator(database, { email: 'ops@example.org', name: 'Olive Ops', password: 'operator-password-1' }, { type: 'system', id: null }, clock);
+    const app = await database.db.selectFrom('apps').select('developer_id').where('id', '=', integration.app_id).executeTakeFirstOrThrow();
+    const publicUrl = new URL('https://localhost');
+    const requestId = await requestReactivation(database.db, { developerId: app.developer_id ?? 0, appId: integration.app_id, message: 'Back in business', ip: null, publicUrl }, clock);
+    await approveReactivation(database.db, { operatorId: operator.id, requestId, note: '', ip: null, publicUrl }, clock);
+    await addEvent(database, world, 3, clock);
+    await t.platform.webhooks.runOnce();
+    expect(receiver.received.length).toBe(before + 1);
+    await resumeIntegration(database.db, { orgId: world.orgId, integrationId: world.integrationId }, { actor: { type: 'cli' }, ip: null }, clock);
+    await addEvent(database, world, 4, clock);
+    // In order per endpoint: one message a round.
+    await t.platform.webhooks.runOnce();
+    await t.platform.webhooks.runOnce();
+    const after = receiver.received.slice(before + 1).map((delivery) => JSON.parse(delivery.body) as { event: string; data: { n?: number } });
+    expect(after.map((body) => [body.event, body.data.n])).toEqual([
+      ['integration-created', undefined],
+      ['role-assigned', 4],
+    ]);
   });
 });
