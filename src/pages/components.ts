@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { formatUtc } from '../platform/program-mail.js';
+import { formatUtcDate } from '../platform/revocation-mail.js';
 import { csrfField } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -7,6 +8,11 @@ import { html, type SafeHtml } from './html.js';
 
 export function time(iso: string | null): SafeHtml {
   return iso === null ? html`<span class="muted">—</span>` : html`<time datetime="${iso}">${formatUtc(iso)}</time>`;
+}
+
+/** A calendar date (UTC), e.g. "3 January 2027", as the revocation emails name deadlines. */
+export function day(iso: string | null): SafeHtml {
+  return iso === null ? html`<span class="muted">—</span>` : html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
 }
 
 export function statusBadge(label: string): SafeHtml {

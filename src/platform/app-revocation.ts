@@ -4,6 +4,7 @@ import { isoTimestamp, type Clock } from '../clock.js';
 import type { AuditActorType, RevocationCause, Schema } from '../db/schema.js';
 import { recordAppRevoked } from '../events/integration-events.js';
 import { enqueueMail } from '../mail/mail-queue.js';
+import { DAY_MS } from './inactivity.js';
 import { appRevokedMail } from './revocation-mail.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from './review.js';
 
@@ -17,7 +18,10 @@ import { MAX_REVIEW_MESSAGE_LENGTH } from './review.js';
 /** Days the developer has, from revocation, to delete the event data the app stored. */
 export const DELETION_PERIOD_DAYS = 30;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** The deletion deadline of a revocation at `revokedAt`. */
+export function deletionDeadline(revokedAt: Date): string {
+  return isoTimestamp(new Date(revokedAt.getTime() + DELETION_PERIOD_DAYS * DAY_MS));
+}
 
 /**
  * Who revokes: an operator in the console, an administrator on the server's command line, the
@@ -110,7 +114,7 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
 
     const now = clock.now();
     const revokedAt = isoTimestamp(now);
-    const deletionDueAt = isoTimestamp(new Date(now.getTime() + DELETION_PERIOD_DAYS * DAY_MS));
+    const deletionDueAt = deletionDeadline(now);
     // Conditional on the status: of two revocations at once, one updates the row and the other
     // finds nothing to update (PostgreSQL re-checks the condition after the first commits).
     const updated = await trx

@@ -5,11 +5,12 @@ import type { RevocationCause, Schema } from '../../db/schema.js';
 import { listReactivationRequests, type ReactivationRequest } from '../../platform/app-reactivation.js';
 import { listOverdueDuties, listRevocations, type DeletionDuty, type RevocationRecord } from '../../platform/deletion-duty.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
-import { time, wideTable } from '../components.js';
+import { day, time, wideTable } from '../components.js';
+import { daysBetween } from '../../platform/inactivity.js';
 import { csrfField, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { suspendedIntegrationInstances, type AppDetail } from './queries.js';
-import { day, type AppFormValues } from './views.js';
+import type { AppFormValues } from './views.js';
 
 /**
  * The console's side of revocation: revoking an approved app, what a revocation left (deadline,
@@ -17,7 +18,6 @@ import { day, type AppFormValues } from './views.js';
  * their decisions. The rules live in src/platform (app-revocation, deletion-duty, app-reactivation).
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What the app page says after a redirect; merged with the review's messages in apps.ts. */
 export const REVOCATION_DONE_MESSAGES: Record<string, string> = {
@@ -154,10 +154,6 @@ export async function revocationSection(request: FastifyRequest, db: Kysely<Sche
 ${parts}`;
 }
 
-/** Whole days past a deadline (0 on its first day overdue). */
-function daysOverdue(deletionDueAt: string, now: Date): number {
-  return Math.floor((now.getTime() - new Date(deletionDueAt).getTime()) / DAY_MS);
-}
 
 /** The console home page's sections: reactivation requests waiting for a decision, and overdue deletions. */
 export async function revocationOverview(db: Kysely<Schema>, clock: Clock): Promise<SafeHtml> {
@@ -177,7 +173,7 @@ ${wideTable(
 ${wideTable(
   html`<tr><th scope="col">App</th><th scope="col">Instance</th><th scope="col">Deadline</th><th scope="col">Days overdue</th></tr>`,
   overdue.map(
-    (duty) => html`<tr><td><a href="/console/apps/${duty.appId}#revocation">${duty.appName}</a> <span class="hint">API ID ${duty.clientId}</span></td><td>${duty.instanceName}</td><td>${day(duty.deletionDueAt)}</td><td class="num">${daysOverdue(duty.deletionDueAt, now)}</td></tr>`,
+    (duty) => html`<tr><td><a href="/console/apps/${duty.appId}#revocation">${duty.appName}</a> <span class="hint">API ID ${duty.clientId}</span></td><td>${duty.instanceName}</td><td>${day(duty.deletionDueAt)}</td><td class="num">${daysBetween(duty.deletionDueAt, now)}</td></tr>`,
   ),
   'No deletion is overdue.',
 )}`;

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppStatus } from '../../db/schema.js';
 import { sendPage } from '../../http/web/page-area.js';
-import { formatUtcDate } from '../../platform/revocation-mail.js';
 import { csrfField } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 
@@ -47,11 +46,6 @@ const STATUS_LABELS: Record<AppStatus, string> = {
 
 export function appStatusLabel(status: AppStatus): string {
   return STATUS_LABELS[status];
-}
-
-/** A deadline as a calendar date (UTC), the way the developer's emails name it. */
-export function day(iso: string): SafeHtml {
-  return html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
 }
 
 /** The text fields of the app page's forms (review, revocation, reactivation), kept when a form is refused. */

@@ -4,8 +4,8 @@ import type { OverdueDuty } from '../../platform/deletion-duty.js';
 import type { AppOwner, IntegrableApp, IntegrationSummary } from '../../platform/integrations.js';
 import type { CreatedOrgApp, OrgAppSummary } from '../../platform/org-apps.js';
 import { MAX_APP_DESCRIPTION_LENGTH, MAX_APP_NAME_LENGTH } from '../../platform/org-apps.js';
-import { formatUtcDate } from '../../platform/revocation-mail.js';
-import { successNotice } from '../components.js';
+import { day, successNotice } from '../components.js';
+import { daysBetween } from '../../platform/inactivity.js';
 import { csrfField, errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import { signOutForm } from '../instance-login/views.js';
@@ -101,12 +101,6 @@ ${context.canManageRoles ? html`<li><a href="${context.prefix}/housekeeping/user
 </ul>`;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A calendar date (UTC), e.g. "3 January 2027", as the revocation emails write it. */
-function day(iso: string): SafeHtml {
-  return html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
-}
 
 const CAUSE_TEXT: Record<RevocationCause, string> = {
   inactivity: 'after a year without activity',
@@ -159,7 +153,7 @@ ${resumeForm(context, integration)}
 }
 
 function daysOverdue(deletionDueAt: string, now: Date): string {
-  const days = Math.floor((now.getTime() - new Date(deletionDueAt).getTime()) / DAY_MS);
+  const days = daysBetween(deletionDueAt, now);
   if (days < 1) return 'less than a day';
   return days === 1 ? '1 day' : `${days} days`;
 }

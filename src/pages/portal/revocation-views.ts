@@ -4,9 +4,8 @@ import type { ReactivationRequest } from '../../platform/app-reactivation.js';
 import { DELETION_PERIOD_DAYS } from '../../platform/app-revocation.js';
 import type { AppRow } from '../../platform/app-settings.js';
 import { MAX_ATTESTATION_STATEMENT_LENGTH, type DeletionDuty, type RevocationRecord } from '../../platform/deletion-duty.js';
-import { formatUtcDate } from '../../platform/revocation-mail.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
-import { time } from '../components.js';
+import { day, time } from '../components.js';
 import { errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import type { AppPageData, AppPageState } from './app-page.js';
@@ -30,11 +29,6 @@ const CAUSES: Record<RevocationCause, string> = {
   operator: 'By the ConCat team',
   inactivity: 'The app had no activity for too long',
 };
-
-/** A deadline as a calendar date: the duty is about a day, not a minute. */
-function day(iso: string | null): SafeHtml {
-  return iso === null ? html`<span class="muted">—</span>` : html`<time datetime="${iso}">${formatUtcDate(iso)}</time>`;
-}
 
 const OVERDUE = html`<span class="status danger-text">Overdue</span>`;
 

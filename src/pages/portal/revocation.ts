@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isoTimestamp } from '../../clock.js';
 import { apiError } from '../../http/errors.js';
 import { formField, idParam } from '../../http/web/form-fields.js';
 import { requestReactivation, ReactivationError } from '../../platform/app-reactivation.js';
-import { AppRevocationError, DELETION_PERIOD_DAYS, revokeApp } from '../../platform/app-revocation.js';
+import { AppRevocationError, deletionDeadline, revokeApp } from '../../platform/app-revocation.js';
 import type { AppRow } from '../../platform/app-settings.js';
 import { attestDeletion, DeletionAttestationError } from '../../platform/deletion-duty.js';
 import type { DeveloperAccount } from '../../platform/developer-accounts.js';
@@ -15,7 +14,6 @@ import { appIntegrations } from './queries.js';
 import { DEVELOPER_REASON, MAX_DEVELOPER_REASON_LENGTH, revokeConfirmationBody } from './revocation-views.js';
 import { sendPortalPage, type PortalDependencies } from './views.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The developer's side of a revocation: revoking their own app after a confirmation, attesting the
@@ -34,7 +32,7 @@ export function registerPortalRevocation(app: FastifyInstance, deps: PortalDepen
   async function confirmationPage(request: FastifyRequest, reply: FastifyReply, found: { developer: DeveloperAccount; app: AppRow }, values: { confirmName: string; reason: string }, errors: FieldErrors, status = 200): Promise<FastifyReply> {
     const integrations = await appIntegrations(database, found.app.id, config.publicUrl);
     // What the deadline would be if revoked now; revokeApp records the real one.
-    const deletionDueAt = isoTimestamp(new Date(clock.now().getTime() + DELETION_PERIOD_DAYS * DAY_MS));
+    const deletionDueAt = deletionDeadline(clock.now());
     const body = revokeConfirmationBody(request, { app: found.app, instances: integrations.map((i) => i.instanceName), deletionDueAt, values, errors });
     return sendPortalPage(request, reply, { title: `Revoke ${found.app.display_name}`, body, developer: found.developer, status });
   }
