@@ -6,7 +6,7 @@ import type { Schema } from '../db/schema.js';
 import { enqueueMail } from '../mail/mail-queue.js';
 import { AppRevocationError, revokeApp } from './app-revocation.js';
 import { isOverdue } from './deletion-duty.js';
-import { daysBetween, inactivityVerdict, noticesDue } from './inactivity.js';
+import { daysBetween, inactivityVerdict, noticesDue, type InactivityVerdict } from './inactivity.js';
 import { deletionReminderMail, inactivityWarningMail } from './inactivity-mail.js';
 import { formatUtcDate } from './revocation-mail.js';
 
@@ -104,9 +104,7 @@ async function sweepIdleApps(db: Kysely<Schema>, settings: SweepSettings, clock:
   for (const app of apps) {
     const ref: AppRef = { appId: app.id, clientId: app.client_id, appName: app.display_name };
     const lastActiveAt = app.last_active_at ?? null;
-    const activatedAt = app.activated_at ?? app.created_at;
-    const idleSince = inactivityVerdict({ lastActiveAt, activatedAt, firstWarnedAt: null }, { inactivityDays: settings.inactivityDays, warningDays: [] }, now).idleSince;
-    const verdict = inactivityVerdict({ lastActiveAt, activatedAt, firstWarnedAt: await firstWarning(db, app.id, idleSince) }, { inactivityDays: settings.inactivityDays, warningDays: settings.inactivityWarningDays }, now);
+    const verdict = await idleVerdict(db, { id: app.id, lastActiveAt, activatedAt: app.activated_at ?? app.created_at }, settings, now);
     if (verdict.revokeDue) {
       if (dryRun || (await revokeIdleApp(db, app.id, verdict.idleSince, now, clock))) report.revoked.push({ ...ref, idleSince: verdict.idleSince, lastActiveAt });
       continue;
@@ -122,6 +120,42 @@ async function sweepIdleApps(db: Kysely<Schema>, settings: SweepSettings, clock:
     });
     if (warned) report.warned.push({ ...ref, daysBefore, revokeOn: verdict.revokeOn });
   }
+}
+
+/** The rule applied to one app, with the warnings already sent in its current idle period. */
+async function idleVerdict(db: Kysely<Schema>, app: { id: number; lastActiveAt: string | null; activatedAt: string }, settings: SweepSettings, now: Date): Promise<InactivityVerdict> {
+  const input = { lastActiveAt: app.lastActiveAt, activatedAt: app.activatedAt };
+  const { idleSince } = inactivityVerdict({ ...input, firstWarnedAt: null }, { inactivityDays: settings.inactivityDays, warningDays: [] }, now);
+  return inactivityVerdict({ ...input, firstWarnedAt: await firstWarning(db, app.id, idleSince) }, { inactivityDays: settings.inactivityDays, warningDays: settings.inactivityWarningDays }, now);
+}
+
+export interface InactivityOutlook {
+  /** The latest activity over every instance; null if the app was never used. */
+  lastActiveAt: string | null;
+  /** The latest activity in each instance where the app was used, by instance name. */
+  instances: { instanceName: string; lastActiveAt: string }[];
+  /** When the app is revoked if it stays unused. */
+  revokeOn: string;
+}
+
+/**
+ * Where an app stands against the inactivity rule, for the portal and the console: its last
+ * activity overall and per instance, and the date it is revoked if unused. Undefined for apps the
+ * sweep leaves alone (not approved, or an organization's own).
+ */
+export async function inactivityOutlook(db: Kysely<Schema>, appId: number, settings: SweepSettings, clock: Clock): Promise<InactivityOutlook | undefined> {
+  const app = await db.selectFrom('apps').select(['id', 'status', 'owner_org_id', 'activated_at', 'created_at']).where('id', '=', appId).executeTakeFirst();
+  if (app === undefined || app.status !== 'approved' || app.owner_org_id !== null) return undefined;
+  const instances = await db
+    .selectFrom('app_activity')
+    .innerJoin('orgs', 'orgs.id', 'app_activity.org_id')
+    .select(['orgs.name', 'app_activity.last_active_at'])
+    .where('app_activity.app_id', '=', appId)
+    .orderBy('app_activity.last_active_at', 'desc')
+    .execute();
+  const lastActiveAt = instances[0]?.last_active_at ?? null;
+  const verdict = await idleVerdict(db, { id: app.id, lastActiveAt, activatedAt: app.activated_at ?? app.created_at }, settings, clock.now());
+  return { lastActiveAt, instances: instances.map((row) => ({ instanceName: row.name, lastActiveAt: row.last_active_at })), revokeOn: verdict.revokeOn };
 }
 
 /** When the developer was first warned in the idle period that began at `idleSince`; null if not yet. */

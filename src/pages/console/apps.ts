@@ -13,6 +13,8 @@ import { appAuditHistory, getAppDetail, instanceNamesBySlug, isAppStatus, listAp
 import { overdueAppIds, overdueBadge, REVOCATION_ACTION_LABELS, REVOCATION_DONE_MESSAGES, revocationOverview, revocationSection } from './revocations.js';
 import { APP_FORM_FIELDS, appStatusLabel, sendConsolePage, type AppFormField, type AppFormValues } from './views.js';
 import { buttonForm, errorNotice, ownValue, statusBadge, successNotice, time, wideTable } from '../components.js';
+import { inactivityOutlook } from '../../platform/revocation-sweep.js';
+import { inactivitySection } from '../inactivity-view.js';
 
 const DONE_MESSAGES: Record<string, string> = {
   approved: 'Approved. The developer was emailed and creates the secret key in the portal.',
@@ -126,11 +128,12 @@ ${field({ name: 'reason', label: 'Reason for the rejection', multiline: true, re
 
 async function renderAppDetail(request: FastifyRequest, reply: FastifyReply, deps: ServerDependencies, app: AppDetail, forms: ReviewForms, status = 200): Promise<FastifyReply> {
   const db = deps.database.db;
-  const [history, instances, revocation, overdue] = await Promise.all([
+  const [history, instances, revocation, overdue, inactivity] = await Promise.all([
     appAuditHistory(db, app.id),
     instanceNamesBySlug(db),
     revocationSection(request, db, deps.clock, app, forms),
     overdueAppIds(db, deps.clock),
+    inactivityOutlook(db, app.id, deps.config, deps.clock),
   ]);
   const customers = parseInterestedCustomers(app.interestedEventCustomers);
   const chosen = customers.instances.map((slug) => instances.get(slug) ?? slug);
@@ -167,6 +170,7 @@ ${developer === null
 </dl>`}
 <h2>Review</h2>
 ${reviewActions(request, app, forms)}
+${inactivitySection(inactivity, deps.config, 'operator')}
 ${revocation}
 <h2>History</h2>
 ${wideTable(

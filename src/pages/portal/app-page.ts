@@ -14,6 +14,8 @@ import { html, type SafeHtml } from '../html.js';
 import type { AppIntegration } from './queries.js';
 import { reactivatedNotice, revocationSections, revokeOffer } from './revocation-views.js';
 import { APP_STATUSES, appPath, form, PORTAL_HOME, statusBadge } from './views.js';
+import type { InactivityOutlook } from '../../platform/revocation-sweep.js';
+import { inactivitySection } from '../inactivity-view.js';
 
 /** Everything the app page shows, read fresh for every request. */
 export interface AppPageData {
@@ -27,6 +29,10 @@ export interface AppPageData {
   revocations: RevocationRecord[];
   /** Every reactivation request of the app, newest first. */
   reactivationRequests: ReactivationRequest[];
+  /** Its last activity and the date it is revoked if unused (approved apps only). */
+  inactivity: InactivityOutlook | undefined;
+  /** The inactivity rule's settings, to explain it. */
+  inactivitySettings: { inactivityDays: number; inactivityWarningDays: readonly number[] };
 }
 
 /** What one request adds to the page: a notice, or a form shown again with its values and problems. */
@@ -235,6 +241,7 @@ ${credentialsSection(request, data)}
 ${redirectUriSection(request, data, state)}
 ${settingsSection(request, data, state)}
 ${integrationsSection(data)}
+${inactivitySection(data.inactivity, data.inactivitySettings, 'developer')}
 ${applicationSection(data)}
 ${revokeOffer(data)}`;
 }

@@ -10,6 +10,7 @@ import { appNotFound } from './developer-app.js';
 import { appPageBody, type AppPageState } from './app-page.js';
 import { appIntegrations, instanceNames } from './queries.js';
 import { appPath, sendPortalPage, type PortalDependencies } from './views.js';
+import { inactivityOutlook } from '../../platform/revocation-sweep.js';
 
 /** Messages shown after a redirect, chosen by a fixed key so the query string cannot inject text. */
 export const NOTICES = {
@@ -72,6 +73,8 @@ export async function renderAppPage(
     eventCustomers: { instances: customers.instances.map((slug) => names.get(slug) ?? slug), other: customers.other },
     revocations: await listRevocations(db, current.id, clock),
     reactivationRequests: await listReactivationRequests(db, { appId: current.id }),
+    inactivity: await inactivityOutlook(db, current.id, config, clock),
+    inactivitySettings: config,
   };
   return sendPortalPage(request, reply, { title: current.display_name, body: appPageBody(request, data, state), developer, status });
 }
