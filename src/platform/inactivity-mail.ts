@@ -69,3 +69,37 @@ export function deletionReminderMail(input: DeletionReminderInput): OutgoingMail
     }),
   };
 }
+
+export interface DeletionOverdueInput {
+  to: string;
+  appName: string;
+  clientId: number;
+  deletionDueAt: string;
+  /** The events whose data the developer has not attested deleting (for an org admin: their own event only). */
+  instances: string[];
+  /** Where the reader sees it: the console's app page, or the instance's Housekeeping. */
+  url: string;
+  reader: 'operator' | 'org-admin';
+}
+
+/** Tells the operators, and the org admins of each event concerned, that a deletion deadline passed unattested. */
+export function deletionOverdueMail(input: DeletionOverdueInput): OutgoingMail {
+  const due = formatUtcDate(input.deletionDueAt);
+  const events = input.instances.join(', ');
+  return {
+    kind: 'app.deletion-overdue',
+    to: input.to,
+    subject: `Overdue: ${input.appName} has not confirmed deleting event data`,
+    ...renderMail({
+      greeting: 'Hello,',
+      paragraphs: [
+        `The app ${input.appName} (API ID ${input.clientId}) was revoked, and its developer had to delete the event data it stored by ${due}. The deadline has passed and the developer has not confirmed the deletion for: ${events}.`,
+        input.reader === 'operator'
+          ? 'The app is shown as overdue in the operator console. Consider contacting the developer.'
+          : 'The app is shown as overdue in Housekeeping. The ConCat team is informed too; you may also contact the developer directly.',
+      ],
+      action: { label: input.reader === 'operator' ? 'Open the app in the console' : 'Open Housekeeping', url: input.url },
+      footer: input.reader === 'operator' ? 'You receive this because you are an operator of this ConCat platform.' : `You receive this because you manage the integrations of ${events} on ConCat.`,
+    }),
+  };
+}

@@ -3,11 +3,13 @@ import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Schema } from '../db/schema.js';
+import { orgAdminEmails } from '../instance/org-admins.js';
 import { enqueueMail } from '../mail/mail-queue.js';
+import { instanceIssuer } from '../oauth/providers.js';
 import { AppRevocationError, revokeApp } from './app-revocation.js';
 import { isOverdue } from './deletion-duty.js';
 import { daysBetween, inactivityVerdict, noticesDue, type InactivityVerdict } from './inactivity.js';
-import { deletionReminderMail, inactivityWarningMail } from './inactivity-mail.js';
+import { deletionOverdueMail, deletionReminderMail, inactivityWarningMail } from './inactivity-mail.js';
 import { formatUtcDate } from './revocation-mail.js';
 
 /**
@@ -182,6 +184,21 @@ async function revokeIdleApp(db: Kysely<Schema>, appId: number, idleSince: strin
   }
 }
 
+/** The overdue notice: to every active operator, and to the org admins of each event concerned (about their event only). */
+async function mailDeletionOverdue(trx: Kysely<Schema>, overdue: AppRef & { deletionDueAt: string; open: { id: number; name: string }[] }, publicUrl: URL, clock: Clock): Promise<void> {
+  const about = { appName: overdue.appName, clientId: overdue.clientId, deletionDueAt: overdue.deletionDueAt };
+  const operators = await trx.selectFrom('operators').select('email').where('disabled_at', 'is', null).execute();
+  for (const operator of operators) {
+    await enqueueMail(trx, deletionOverdueMail({ ...about, to: operator.email, instances: overdue.open.map((org) => org.name), url: `${publicUrl.origin}/console/apps/${overdue.appId}`, reader: 'operator' }), clock);
+  }
+  for (const org of overdue.open) {
+    const base = (await instanceIssuer(trx, org.id, publicUrl)) ?? publicUrl.origin;
+    for (const to of await orgAdminEmails(trx, org.id)) {
+      await enqueueMail(trx, deletionOverdueMail({ ...about, to, instances: [org.name], url: `${base}/housekeeping/integrations`, reader: 'org-admin' }), clock);
+    }
+  }
+}
+
 /** Revocations not undone whose deletion is not attested for every instance: reminded before the deadline, overdue after it. */
 async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, clock: Clock, now: Date, dryRun: boolean, report: SweepReport): Promise<void> {
   const revocations = await db
@@ -212,6 +229,7 @@ async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, 
         const target = { type: 'app', id: String(revocation.app_id) };
         // The platform's entry, and one in each instance concerned, so its org admins see it in their audit log.
         for (const orgId of [null, ...open.map((org) => org.id)]) await recordAudit(trx, { orgId, actor: SYSTEM, action: 'app.deletion-overdue', target, details }, clock);
+        await mailDeletionOverdue(trx, { ...ref, deletionDueAt: revocation.deletion_due_at, open }, settings.publicUrl, clock);
       });
       continue;
     }

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Schema, WebhookEndpointsTable, WebhookMessagesTable } from '../db/schema.js';
 import { enqueueMail } from '../mail/mail-queue.js';
+import { orgAdminEmails } from '../instance/org-admins.js';
 import { escapeHtml } from '../pages/html.js';
 import { upsertAppActivity } from '../usage/usage-writer.js';
 import { loadKeyEncryptionKey } from '../oauth/signing-keys.js';
@@ -259,17 +260,7 @@ export class WebhookDeliveryWorker {
 
 /** The org's admins (holders of oauth:manage, globally or for the current convention) and the app's developer. */
 async function notifiedAddresses(db: Database['db'], endpoint: EndpointRow): Promise<string[]> {
-  const admins = await db
-    .selectFrom('user_roles')
-    .innerJoin('role_permissions', (join) => join.onRef('role_permissions.org_id', '=', 'user_roles.org_id').onRef('role_permissions.role_id', '=', 'user_roles.role_id'))
-    .innerJoin('users', (join) => join.onRef('users.org_id', '=', 'user_roles.org_id').onRef('users.id', '=', 'user_roles.user_id'))
-    .leftJoin('conventions', (join) => join.onRef('conventions.org_id', '=', 'user_roles.org_id').onRef('conventions.id', '=', 'user_roles.convention_id'))
-    .select('users.email')
-    .distinct()
-    .where('user_roles.org_id', '=', endpoint.org_id)
-    .where('role_permissions.permission', '=', 'oauth:manage')
-    .where((eb) => eb.or([eb('user_roles.scope', '=', 'global'), eb('conventions.is_current', '=', 1)]))
-    .execute();
+  const addresses = await orgAdminEmails(db, endpoint.org_id);
   const developer = await db
     .selectFrom('integrations')
     .innerJoin('apps', 'apps.id', 'integrations.app_id')
@@ -278,7 +269,6 @@ async function notifiedAddresses(db: Database['db'], endpoint: EndpointRow): Pro
     .where('integrations.org_id', '=', endpoint.org_id)
     .where('integrations.id', '=', endpoint.integration_id)
     .executeTakeFirst();
-  const addresses = admins.map((admin) => admin.email);
   if (developer !== undefined) addresses.push(developer.email);
   return [...new Set(addresses.filter((address) => address !== ''))];
 }

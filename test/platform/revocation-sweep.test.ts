@@ -5,7 +5,8 @@ import { attestDeletion } from '../../src/platform/deletion-duty.js';
 import { DAY_MS } from '../../src/platform/inactivity.js';
 import { formatUtcDate } from '../../src/platform/revocation-mail.js';
 import { sweepRevocations, type SweepReport } from '../../src/platform/revocation-sweep.js';
-import { addDeveloperApp, addOrg, type FixtureOrg } from '../instance/fixtures.js';
+import { createOperator } from '../../src/platform/operators.js';
+import { addDeveloperApp, addOrg, addUser, grantRole, type FixtureOrg } from '../instance/fixtures.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../mail/smtp-test-server.js';
 import { expectOauthError, postForm, serviceToken, startOauthWorld, type OauthWorld } from '../oauth/oauth-world.js';
 import { request } from '../support/https-client.js';
@@ -34,6 +35,9 @@ describe('the revocation sweep', () => {
     database = t.platform.database;
     furfest = await addOrg(database, 'furfest', 'Lakeshore FurFest', clock);
     animecon = await addOrg(database, 'animecon', 'Harborview Anime Con', clock);
+    await createOperator(database, { email: 'ops@example.org', name: 'Olive Ops', password: 'operator-password-1' }, { type: 'system', id: null }, clock);
+    await grantRole(database.db, furfest.orgId, await addUser(database.db, furfest.orgId, 'furfest-admin', null, clock), ['oauth:manage'], clock);
+    await grantRole(database.db, animecon.orgId, await addUser(database.db, animecon.orgId, 'animecon-admin', null, clock), ['oauth:manage'], clock);
   });
   afterAll(async () => {
     await t.stop();
@@ -179,6 +183,15 @@ describe('the revocation sweep', () => {
       [null, 'system'],
       [animecon.orgId, 'system'],
     ]);
+    // Emailed once: to the operators, and to the admins of the event whose deletion is unconfirmed (not the other's).
+    await mailsTo(app);
+    const overdueMails = smtp.received.filter((mail) => (mail.parsed.subject ?? '') === 'Overdue: Badge Printer has not confirmed deleting event data');
+    expect(overdueMails.map((mail) => mail.envelopeTo).sort()).toEqual([['animecon-admin@example.org'], ['ops@example.org']]);
+    const toAdmin = overdueMails.find((mail) => mail.envelopeTo.includes('animecon-admin@example.org'));
+    expect(toAdmin?.parsed.text).toContain(`by ${formatUtcDate(deletionDueAt)}`);
+    expect(toAdmin?.parsed.text).toContain(`${t.baseUrl}/o/animecon/housekeeping/integrations`);
+    const toOperator = overdueMails.find((mail) => mail.envelopeTo.includes('ops@example.org'));
+    expect(toOperator?.parsed.text).toContain(`${t.config.publicUrl.origin}/console/apps/${app.appId}`);
   });
 
   it('leaves apps owned by an organization alone', async () => {
