@@ -159,7 +159,8 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
       .returning('id')
       .executeTakeFirstOrThrow();
     // The deletion duty: one per instance whose data the app may hold, until attested (src/platform/deletion-duty.ts).
-    if (orgs.length > 0) {
+    // An organization's own app has no developer to attest: its data is the organization's own.
+    if (orgs.length > 0 && app.email !== null) {
       await trx
         .insertInto('deletion_duties')
         .values(orgs.map((org) => ({ revocation_id: revocation.id, org_id: org.id, app_id: app.id, status: 'open' as const, statement: '', attested_at: null, attested_by_developer_id: null, released_at: null })))

@@ -156,6 +156,8 @@ describe('revoking an app', () => {
     const mailsBefore = await database.db.selectFrom('mail_messages').select('id').execute();
     const revoked = await revokeApp(database.db, { app: { appId }, reason: 'Compromised', actor: { type: 'cli' } }, clock);
     expect(revoked).toMatchObject({ emailed: false, suspendedIntegrations: 1, instances: ['furfest'] });
+    // Nobody could attest a deletion duty, and the data is the organization's own: none is recorded.
+    expect(await database.db.selectFrom('deletion_duties').select('org_id').where('app_id', '=', appId).execute()).toEqual([]);
     expect(await database.db.selectFrom('mail_messages').select('id').execute()).toHaveLength(mailsBefore.length);
   });
 });
