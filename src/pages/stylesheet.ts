@@ -35,6 +35,7 @@ form.inline { display: inline-block; margin: 0 .5rem .25rem 0; }
 form.inline button { margin-top: .25rem; }
 .pager { display: flex; gap: 1rem; margin-top: 1rem; }
 pre.mail-text, code.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
+nav.toc ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; }
 dt { font-weight: 600; }
 dd { margin: 0 0 .5rem; }
 .error { color: var(--danger); }

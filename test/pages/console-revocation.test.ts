@@ -104,7 +104,7 @@ describe('console: revocation, deletion duties and reactivation', () => {
     expect(await statusOf(app.appId)).toBe('revoked');
     const due = formatUtcDate(new Date(clock.now().getTime() + 30 * DAY_MS).toISOString());
     const shown = await client.get(`/console/apps/${app.appId}?done=revoked`);
-    for (const text of ['Revoked. The app stopped working at once', '<span class="status">Revoked</span>', 'An operator’s or administrator’s decision', 'Sold attendee data', due, 'Big Con', 'Small Con']) {
+    for (const text of ['Revoked. The app stopped working at once', '<span class="status">Revoked</span>', 'By the ConCat team (an operator or administrator)', 'Sold attendee data', due, 'Big Con', 'Small Con']) {
       expect(shown.body, text).toContain(text);
     }
     expect(shown.body).not.toContain(`action="/console/apps/${app.appId}/revoke"`);
@@ -160,14 +160,14 @@ describe('console: revocation, deletion duties and reactivation', () => {
     expect(all.body).toMatch(/Late Deleter<\/a>.*?<span class="status">Revoked<\/span> <strong class="status danger-text">Overdue<\/strong>/s);
 
     const detail = await client.get(`/console/apps/${app.appId}`);
-    for (const text of ['Inactivity (no activity for the idle period; revoked automatically)', 'No activity for a year', formatUtcDate(revocation.deletionDueAt), 'the deadline has passed', 'Attested', 'Dropped the smallcon schema']) {
+    for (const text of ['Automatically, for inactivity', 'No activity for a year', formatUtcDate(revocation.deletionDueAt), 'the deadline has passed', 'Attested', 'Dropped the smallcon schema']) {
       expect(detail.body, text).toContain(text);
     }
     expect(detail.body).toMatch(/<td>Big Con<\/td><td>Open <strong class="status danger-text">Overdue<\/strong><\/td>/);
     // The history shows the attestation once (it is in the platform's log and the instance's), naming the instance.
     expect(detail.body.split('<td>Attested deletion</td>')).toHaveLength(2);
     expect(detail.body).toContain('Small Con: Dropped the smallcon schema');
-    expect((await client.get(`/console/apps/${recent.appId}`)).body).toContain('The developer’s request');
+    expect((await client.get(`/console/apps/${recent.appId}`)).body).toContain('At the developer’s request');
   });
 
   it('decides reactivation requests: listed on the home page, declined with a note, approved with what follows, both emailed', async () => {

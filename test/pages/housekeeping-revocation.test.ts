@@ -79,12 +79,12 @@ describe('Housekeeping: suspended integrations and overdue deletions', () => {
     // Suspended, with the reason and date; no re-enable while revoked, and no notice before the deadline.
     const list = await page(furfest, '/o/furfest/housekeeping/integrations');
     expect(list).toContain('<span class="status">app revoked</span>');
-    expect(list).toContain('<span class="status">suspended</span>: the platform revoked the app on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time>');
+    expect(list).toContain('<span class="status">suspended</span>: ConCat revoked the app on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time>');
     expect(list).not.toContain('/resume');
     expect(list).not.toContain('Overdue deletion');
     const suspended = await page(furfest, integrationPath('furfest', ids.furfestIntegration));
     expect(suspended).toContain('<h2>Suspended</h2>');
-    expect(suspended).toContain('The ConCat platform revoked Badge Service on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time> (by decision of the platform&#39;s operators).');
+    expect(suspended).toContain('The ConCat team revoked Badge Service on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time>.');
     expect(suspended).toContain(`must delete Lakeshore FurFest's event data by <time datetime="${revocation.deletionDueAt}">1 July 2026</time>`);
     expect(suspended).not.toContain('Breach of the data policy');
     expect(suspended).not.toContain('/resume');
@@ -132,7 +132,7 @@ describe('Housekeeping: suspended integrations and overdue deletions', () => {
     await approveReactivation(db(), { operatorId: operator.id, requestId, note: '', ip: null, publicUrl }, clock);
     const resumePath = `${integrationPath('furfest', ids.furfestIntegration)}/resume`;
     const approvedList = await page(furfest, '/o/furfest/housekeeping/integrations');
-    expect(approvedList).toContain('the platform revoked the app on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time> and has approved it again');
+    expect(approvedList).toContain('ConCat revoked the app on <time datetime="2026-06-01T10:00:00.000Z">1 June 2026</time>; approved again, waiting for you to re-enable it');
     expect(approvedList).toContain(`<form method="post" action="${resumePath}" class="inline">`);
     const ready = await page(furfest, integrationPath('furfest', ids.furfestIntegration));
     expect(ready).toContain('The integration stays suspended until you re-enable it.');

@@ -160,7 +160,8 @@ describe('revocation in the developer portal', () => {
     const due = formatUtcDate(revocation.deletion_due_at);
     expect(page.body).toContain('The app is revoked. We emailed you what must be deleted');
     expect(page.body).toContain('<h2 id="revoked">Revoked</h2>');
-    expect(page.body).toContain('At your request: <span class="pre-line">Revoked at the developer&#39;s request: We closed the &#60;company&#62;.</span>');
+    expect(page.body).toContain('<dt>Cause</dt><dd>At your request</dd>');
+    expect(page.body).toContain('<dt>Your reason</dt><dd class="pre-line">We closed the &#60;company&#62;.</dd>');
     expect(page.body).toContain(`<dt>Delete its event data by</dt><dd><time datetime="${revocation.deletion_due_at}">${due}</time>`);
     expect(page.body).not.toContain('Overdue');
     for (const instance of ['Lakeshore FurFest', 'Harborview Anime Con']) {
@@ -305,7 +306,7 @@ describe('revocation in the developer portal', () => {
     expect(page.body).toContain('<span class="status">Approved</span>');
     expect(page.body).toContain('<h2 id="reactivated">Reactivated</h2>');
     expect(page.body).toContain('Integrations come back only when each event’s admin re-enables them');
-    expect(page.body).toContain('Suspended until the event’s admins re-enable it');
+    expect(page.body).toContain('until the event’s admins re-enable it');
     expect(page.body).not.toContain('<td>Current</td>');
     expect(page.body).toContain('Create secret key');
     // The open duty of the earlier revocation stays to attest; the history shows the decisions.

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { RevocationCause, Schema } from '../../db/schema.js';
 import { listReactivationRequests, type ReactivationRequest } from '../../platform/app-reactivation.js';
+import { DELETION_PERIOD_DAYS } from '../../platform/app-revocation.js';
 import { listOverdueDuties, listRevocations, type DeletionDuty, type RevocationRecord } from '../../platform/deletion-duty.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
 import { day, time, wideTable } from '../components.js';
@@ -36,10 +37,11 @@ export const REVOCATION_ACTION_LABELS: Record<string, string> = {
   'app.reactivation-declined': 'Declined reactivation',
 };
 
+/** The cause, worded as the portal and Housekeeping word it. */
 const CAUSE_LABELS: Record<RevocationCause, string> = {
-  inactivity: 'Inactivity (no activity for the idle period; revoked automatically)',
-  developer: 'The developer’s request',
-  operator: 'An operator’s or administrator’s decision',
+  inactivity: 'Automatically, for inactivity',
+  developer: 'At the developer’s request',
+  operator: 'By the ConCat team (an operator or administrator)',
 };
 
 export function overdueBadge(): SafeHtml {
@@ -83,7 +85,7 @@ function earlierRevocations(records: RevocationRecord[]): SafeHtml {
 ${wideTable(
   html`<tr><th scope="col">Revoked</th><th scope="col">Cause and reason</th><th scope="col">Deadline</th><th scope="col">Reactivated</th><th scope="col">Deletion per instance</th></tr>`,
   records.map(
-    (record) => html`<tr><td>${time(record.revokedAt)}</td><td>${CAUSE_LABELS[record.cause]}<br><span class="pre-line">${record.reason}</span></td><td>${day(record.deletionDueAt)}${record.overdue ? html` ${overdueBadge()}` : ''}</td><td>${time(record.reactivatedAt)}</td><td>${record.duties.length === 0 ? html`<span class="muted">None</span>` : html`<ul>${record.duties.map((duty) => html`<li>${duty.instanceName}: ${dutyState(duty, record.overdue)}</li>`)}</ul>`}</td></tr>`,
+    (record) => html`<tr><td>${time(record.revokedAt)}</td><td><span class="hint">${CAUSE_LABELS[record.cause]}</span><br><span class="pre-line">${record.reason}</span></td><td>${day(record.deletionDueAt)}${record.overdue ? html` ${overdueBadge()}` : ''}</td><td>${time(record.reactivatedAt)}</td><td>${record.duties.length === 0 ? html`<span class="muted">None</span>` : html`<ul>${record.duties.map((duty) => html`<li>${duty.instanceName}: ${dutyState(duty, record.overdue)}</li>`)}</ul>`}</td></tr>`,
   ),
   '',
 )}`;
@@ -92,7 +94,7 @@ ${wideTable(
 function revokeForm(request: FastifyRequest, app: AppDetail, errors: FieldErrors, values: AppFormValues): SafeHtml {
   const confirmError = errors.confirm;
   return html`<section aria-labelledby="revoke-h"><h3 id="revoke-h">Revoke</h3>
-<p>Revoking stops the app at once in every instance: its secret keys and every token end, its integrations are suspended and its webhooks stop. The developer is emailed the reason and must delete the event data it stored within 30 days. Only a reactivation brings the app back, with a new secret.</p>
+<p>Revoking stops the app at once in every instance: its secret keys and every token end, its integrations are suspended and its webhooks stop. The developer is emailed the reason and must delete the event data it stored within ${DELETION_PERIOD_DAYS} days. Only a reactivation brings the app back, with a new secret.</p>
 <form method="post" action="/console/apps/${app.id}/revoke">${csrfField(request.webSession?.csrfToken ?? '')}
 ${field({ name: 'revokeReason', label: 'Reason for the revocation', multiline: true, required: true, value: values.revokeReason, errors, hint: 'Emailed to the developer and shown in the developer portal.', maxLength: MAX_REVIEW_MESSAGE_LENGTH })}
 <label class="choice"><input type="checkbox" id="f-confirm" name="confirm" value="yes" required${confirmError === undefined ? '' : html` aria-invalid="true" aria-describedby="f-confirm-error"`}> <span>I understand that ${app.displayName} stops working at once and cannot be undone except by a reactivation.</span></label>
@@ -135,13 +137,14 @@ export async function revocationSection(request: FastifyRequest, db: Kysely<Sche
   const earlier = records.filter((record) => record !== current);
   const parts: SafeHtml[] = [];
   if (app.status === 'approved') {
-    parts.push(revokeForm(request, app, forms.errors, forms.values));
+    // What the last reactivation left undone comes first: it is the app's state, the form an action.
     if (latest !== undefined && latest.reactivatedAt !== null) {
       const waiting = await suspendedIntegrationInstances(db, app.id);
       parts.push(html`<p class="notice">Reactivated ${time(latest.reactivatedAt)}. The developer must issue a new secret key in the developer portal; each organization’s admin decides whether to re-enable its integration.${
         waiting.length === 0 ? '' : html` Still suspended, waiting for their org admin: ${waiting.join(', ')}.`
       }</p>`);
     }
+    parts.push(revokeForm(request, app, forms.errors, forms.values));
   } else if (app.status === 'revoked') {
     // An app revoked before revocations were recorded one by one has only its own columns.
     parts.push(current === undefined ? html`<dl><dt>Revoked</dt><dd>${time(app.revokedAt)}</dd><dt>Reason</dt><dd class="pre-line">${app.revokeReason ?? ''}</dd></dl>` : currentRevocation(current));

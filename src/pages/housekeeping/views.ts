@@ -102,10 +102,11 @@ ${context.canManageRoles ? html`<li><a href="${context.prefix}/housekeeping/user
 }
 
 
-const CAUSE_TEXT: Record<RevocationCause, string> = {
-  inactivity: 'after a year without activity',
-  developer: "at its developer's request",
-  operator: "by decision of the platform's operators",
+/** How the revocation came about, worded as the console and the portal word the cause. */
+const REVOKED_BY: Record<RevocationCause, (appName: string) => SafeHtml> = {
+  inactivity: (appName) => html`ConCat revoked ${appName} automatically, for inactivity,`,
+  developer: (appName) => html`ConCat revoked ${appName} at its developer's request`,
+  operator: (appName) => html`The ConCat team revoked ${appName}`,
 };
 
 function resumeForm(context: PageContext, integration: IntegrationSummary): SafeHtml {
@@ -115,10 +116,10 @@ ${csrfField(context.csrfToken)}
 </form>`;
 }
 
-/** Why a suspended integration is suspended, in a few words for the list. */
+/** Why a suspended integration is suspended, in a few words for the list (the app's own status shows beside it). */
 function suspensionHint(i: IntegrationSummary): SafeHtml {
   const revokedOn = i.latestRevocation === null ? '' : html` on ${day(i.latestRevocation.revokedAt)}`;
-  return html` · <span class="status">suspended</span>: the platform revoked the app${revokedOn}${i.appStatus === 'approved' ? ' and has approved it again' : ''}`;
+  return html` · <span class="status">suspended</span>: ConCat revoked the app${revokedOn}${i.appStatus === 'approved' ? '; approved again, waiting for you to re-enable it' : ''}`;
 }
 
 /**
@@ -130,8 +131,8 @@ function suspensionNotice(context: PageContext, integration: IntegrationSummary)
   const revocation = integration.latestRevocation;
   const revoked =
     revocation === null
-      ? html`The ConCat platform revoked ${integration.appName}.`
-      : html`The ConCat platform revoked ${integration.appName} on ${day(revocation.revokedAt)} (${CAUSE_TEXT[revocation.cause]}).`;
+      ? html`ConCat revoked ${integration.appName}.`
+      : html`${REVOKED_BY[revocation.cause](integration.appName)} on ${day(revocation.revokedAt)}.`;
   if (integration.appStatus !== 'approved') {
     const duty =
       revocation?.duty === 'open'
@@ -141,10 +142,10 @@ function suspensionNotice(context: PageContext, integration: IntegrationSummary)
           : html``;
     return html`<section class="notice" id="suspension"><h2>Suspended</h2>
 <p>${revoked} Its tokens no longer work and no webhooks are sent.${duty}</p>
-<p>You can re-enable the integration here once the platform approves the app again. Meanwhile you can only take permissions away, or remove it.</p>
+<p>You can re-enable the integration here once the ConCat team approves the app again. Meanwhile you can only take permissions away, or remove it.</p>
 </section>`;
   }
-  const approvedAgain = revocation === null || revocation.reactivatedAt === null ? html`` : html` It approved the app again on ${day(revocation.reactivatedAt)}.`;
+  const approvedAgain = revocation === null || revocation.reactivatedAt === null ? html`` : html` The ConCat team approved the app again on ${day(revocation.reactivatedAt)}.`;
   return html`<section class="notice" id="suspension"><h2>Suspended</h2>
 <p>${revoked}${approvedAgain} The integration stays suspended until you re-enable it.</p>
 <p>Re-enabling restores the permissions below (${scopeList(integration.scopes)}; sign-in ${integration.oboEnabled ? 'allowed' : 'not allowed'}); you can change them afterwards. The app needs a new secret key from its developer, and users who signed in to it must consent again.${revocation?.duty === 'open' ? html` Its developer then no longer has to delete ${context.instanceName}'s event data.` : ''}</p>
@@ -169,7 +170,7 @@ export function overdueNotice(duties: readonly OverdueDuty[], now: Date): SafeHt
 </tr>`,
   );
   return html`<section class="notice" id="overdue-deletion"><h2 class="error">Overdue deletion</h2>
-<p>The platform revoked ${duties.length === 1 ? 'this app' : 'these apps'}, and the developer has not confirmed deleting this event's data by the deadline. The platform's operators see this too.</p>
+<p>ConCat revoked ${duties.length === 1 ? 'this app' : 'these apps'}, and the developer has not confirmed deleting this event's data by the deadline. The ConCat team sees this too.</p>
 <div class="table-scroll"><table><thead><tr><th scope="col">App</th><th scope="col">Deletion deadline</th><th scope="col">Overdue by</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>`;
 }

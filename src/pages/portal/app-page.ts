@@ -8,11 +8,11 @@ import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS_PER_APP, parseRedirectUris }
 import type { RevocationRecord } from '../../platform/deletion-duty.js';
 import type { ReviewEvent } from '../../platform/review.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from '../../platform/review.js';
-import { errorNotice, successNotice, time } from '../components.js';
+import { day, errorNotice, successNotice, time } from '../components.js';
 import { errorSummary, field, type FieldErrors } from '../forms.js';
 import { html, type SafeHtml } from '../html.js';
 import type { AppIntegration } from './queries.js';
-import { reactivatedNotice, revocationSections, revokeOffer } from './revocation-views.js';
+import { reactivatedNotice, revocationLinks, revocationSections, revokeOffer } from './revocation-views.js';
 import { APP_STATUSES, appPath, form, PORTAL_HOME, statusBadge } from './views.js';
 import type { InactivityOutlook } from '../../platform/revocation-sweep.js';
 import { inactivitySection } from '../inactivity-view.js';
@@ -181,11 +181,12 @@ ${field({ name: 'logoUrl', label: 'Logo URL', type: 'url', value: values.logoUrl
 }
 
 /** Why an integration is suspended, as far as the page knows: a revocation suspends them all. */
-function suspendedLabel(data: AppPageData): string {
-  if (data.app.status === 'revoked') return 'Suspended by the revocation';
+function suspendedLabel(data: AppPageData): SafeHtml {
   const latest = data.revocations[0];
-  if (latest !== undefined && latest.reactivatedAt !== null) return 'Suspended until the event’s admins re-enable it';
-  return 'Suspended by the event customer';
+  if (latest === undefined) return html`Suspended by the event customer`;
+  if (data.app.status === 'revoked') return html`Suspended by the revocation of ${day(latest.revokedAt)}`;
+  if (latest.reactivatedAt !== null) return html`Suspended since the revocation of ${day(latest.revokedAt)}, until the event’s admins re-enable it`;
+  return html`Suspended by the event customer`;
 }
 
 function integrationsSection(data: AppPageData): SafeHtml {
@@ -193,7 +194,8 @@ function integrationsSection(data: AppPageData): SafeHtml {
   const items = data.integrations.map((integration) => html`<article><h3>${integration.instanceName}</h3>
 <dl>
 ${integration.baseUrl === null ? '' : html`<dt>Base URL</dt><dd><code class="wrap">${integration.baseUrl}</code></dd>`}
-<dt>Status</dt><dd>${integration.status === 'active' ? 'Active' : suspendedLabel(data)}, since ${time(integration.since)}</dd>
+<dt>Status</dt><dd>${integration.status === 'active' ? 'Active' : suspendedLabel(data)}</dd>
+<dt>Integrated since</dt><dd>${time(integration.since)}</dd>
 <dt>Permissions</dt><dd>${integration.scopes.length === 0 ? html`None` : html`<ul>${integration.scopes.map((scope) => html`<li><code>${scope.name}</code>: ${scope.description}</li>`)}</ul>`}</dd>
 <dt>Sign-in of its users (OBO)</dt><dd>${integration.oboEnabled ? 'Allowed' : 'Not allowed'}</dd>
 </dl></article>`);
@@ -225,6 +227,21 @@ ${history.length === 0 ? '' : html`<h3>Review history</h3><ol>${history.map((eve
 </section>`;
 }
 
+/** The page's own menu, listing the sections it shows in their order. */
+function pageMenu(data: AppPageData): SafeHtml {
+  const links = [
+    ...revocationLinks(data),
+    { id: 'credentials', label: 'Credentials' },
+    { id: 'redirect-uris', label: 'Redirect URIs' },
+    { id: 'settings', label: 'Settings' },
+    { id: 'integrations', label: 'Integrations' },
+    ...(data.inactivity === undefined ? [] : [{ id: 'activity', label: 'Activity' }]),
+    { id: 'application', label: 'Application' },
+    ...(data.app.status === 'approved' ? [{ id: 'revoke', label: 'Revoke' }] : []),
+  ];
+  return html`<nav aria-label="On this page" class="toc"><ul>${links.map((link) => html`<li><a href="#${link.id}">${link.label}</a></li>`)}</ul></nav>`;
+}
+
 /** The app page: status, the reviewer's question, revocation, credentials, redirect URIs, settings, integrations. */
 export function appPageBody(request: FastifyRequest, data: AppPageData, state: AppPageState): SafeHtml {
   const { app } = data;
@@ -235,8 +252,8 @@ export function appPageBody(request: FastifyRequest, data: AppPageData, state: A
 ${successNotice(state.notice)}${errorNotice(state.error)}${revealedSecret(state)}
 ${reviewSection(request, data, state)}
 ${reactivatedNotice(data)}
+${pageMenu(data)}
 ${revocationSections(request, data, state)}
-<nav aria-label="On this page"><ul><li><a href="#credentials">Credentials</a></li><li><a href="#redirect-uris">Redirect URIs</a></li><li><a href="#settings">Settings</a></li><li><a href="#integrations">Integrations</a></li><li><a href="#application">Application</a></li></ul></nav>
 ${credentialsSection(request, data)}
 ${redirectUriSection(request, data, state)}
 ${settingsSection(request, data, state)}

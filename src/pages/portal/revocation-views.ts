@@ -24,11 +24,21 @@ export const DEVELOPER_REASON = "Revoked at the developer's request";
 /** The longest text the developer may add, so that the recorded reason stays within the limit. */
 export const MAX_DEVELOPER_REASON_LENGTH = MAX_REVIEW_MESSAGE_LENGTH - DEVELOPER_REASON.length - 2;
 
+/** The cause, worded as the console and Housekeeping word it, for the developer. */
 const CAUSES: Record<RevocationCause, string> = {
   developer: 'At your request',
   operator: 'By the ConCat team',
-  inactivity: 'The app had no activity for too long',
+  inactivity: 'Automatically, for inactivity',
 };
+
+/**
+ * The recorded reason without the words every developer revocation starts with: the cause already
+ * says it was at their request. Empty when they gave no reason of their own.
+ */
+function reasonShown(record: RevocationRecord): string {
+  if (record.cause !== 'developer' || !record.reason.startsWith(DEVELOPER_REASON)) return record.reason;
+  return record.reason.slice(DEVELOPER_REASON.length).replace(/^:\s*/, '');
+}
 
 const OVERDUE = html`<span class="status danger-text">Overdue</span>`;
 
@@ -37,7 +47,7 @@ export function revocationSummary(app: AppRow, records: RevocationRecord[]): Saf
   const overdue = records.some((record) => record.overdue);
   const latest = records[0];
   if (app.status === 'revoked' && latest !== undefined && latest.reactivatedAt === null) {
-    return html`<br><span class="hint">Revoked ${day(latest.revokedAt)}; delete its event data by ${day(latest.deletionDueAt)}</span>${overdue ? html` ${OVERDUE}` : ''}`;
+    return html`<br><span class="hint">Since ${day(latest.revokedAt)}; delete its event data by ${day(latest.deletionDueAt)}</span>${overdue ? html` ${OVERDUE}` : ''}`;
   }
   return overdue ? html`<br><span class="hint">Deletion of event data</span> ${OVERDUE}` : html``;
 }
@@ -56,7 +66,8 @@ function attestationForm(request: FastifyRequest, appId: number, duty: DeletionD
   const confirmError = errors[confirmName];
   return html`${errorSummary(errors)}${form(
     request,
-    `${appPath(appId)}/revocations/${duty.revocationId}/deletions/${duty.orgId}`,
+    // The fragment brings the user back to this event's form when the page shows a problem.
+    `${appPath(appId)}/revocations/${duty.revocationId}/deletions/${duty.orgId}#duty-${key}`,
     html`${field({
       name: `statement-${key}`,
       label: 'Statement',
@@ -99,12 +110,14 @@ ${dutyState(duty)}${duty.status === 'open' ? attestationForm(request, appId, dut
 function revokedFacts(app: AppRow, current: RevocationRecord | undefined): SafeHtml {
   // An app revoked before revocations were recorded has only its row's time and reason.
   if (current === undefined) return html`<p>Revoked ${time(app.revoked_at)}${app.revoke_reason === null ? '' : html`: ${app.revoke_reason}`}.</p>`;
+  const reason = reasonShown(current);
   return html`<dl>
-<dt>Revoked</dt><dd>${time(current.revokedAt)}</dd>
-<dt>Why</dt><dd>${CAUSES[current.cause]}: <span class="pre-line">${current.reason}</span></dd>
+<dt>When</dt><dd>${time(current.revokedAt)}</dd>
+<dt>Cause</dt><dd>${CAUSES[current.cause]}</dd>
+${reason === '' ? '' : html`<dt>${current.cause === 'developer' ? 'Your reason' : 'Reason'}</dt><dd class="pre-line">${reason}</dd>`}
 <dt>Delete its event data by</dt><dd>${day(current.deletionDueAt)}${current.overdue ? html` ${OVERDUE} <span class="danger-text">The deadline has passed and not every deletion below is confirmed.</span>` : ''}</dd>
 </dl>
-<p>The app can no longer sign in or call the API: its secret keys and every token stopped working in every event, its integrations are suspended and it receives no webhooks.</p>`;
+<p>Its secret keys and every token stopped working in every event, its integrations are suspended and it receives no webhooks.</p>`;
 }
 
 const REQUEST_STATUSES: Record<ReactivationRequest['status'], string> = {
@@ -113,10 +126,10 @@ const REQUEST_STATUSES: Record<ReactivationRequest['status'], string> = {
   declined: 'Declined',
 };
 
-function pastRequests(requests: ReactivationRequest[]): SafeHtml {
+function pastRequests(requests: ReactivationRequest[], heading: string): SafeHtml {
   const decided = requests.filter((request) => request.status !== 'pending');
   if (decided.length === 0) return html``;
-  return html`<h3>Earlier reactivation requests</h3><ol>${decided.map(
+  return html`<h3>${heading}</h3><ol>${decided.map(
     (request) => html`<li>Asked ${time(request.requestedAt)}: <strong>${REQUEST_STATUSES[request.status]}</strong> on ${time(request.decidedAt)}
 <blockquote class="pre-line">${request.message}</blockquote>${request.decisionNote === '' ? '' : html`<p>The ConCat team’s note:</p><blockquote class="pre-line">${request.decisionNote}</blockquote>`}</li>`,
   )}</ol>`;
@@ -132,9 +145,15 @@ const AFTER_REACTIVATION = html`<ul>
 function reactivationSection(request: FastifyRequest, data: AppPageData, state: AppPageState): SafeHtml {
   const pending = data.reactivationRequests.find((r) => r.status === 'pending');
   const errors: FieldErrors = state.reactivation === undefined || state.reactivation.error === '' ? {} : { message: state.reactivation.error };
-  const ask = pending !== undefined
-    ? html`<div class="notice" role="status"><p>Your request of ${time(pending.requestedAt)} is waiting for the ConCat team:</p><blockquote class="pre-line">${pending.message}</blockquote></div>`
-    : html`${errorSummary(errors)}${form(request, `${appPath(data.app.id)}/reactivation`, html`${field({
+  if (pending !== undefined) {
+    return html`<section aria-labelledby="reactivation"><h2 id="reactivation">Reactivation requested</h2>
+<div class="notice" role="status"><p>Your request of ${time(pending.requestedAt)} is waiting for the ConCat team, who email you their decision:</p><blockquote class="pre-line">${pending.message}</blockquote></div>
+<p>If they reactivate the app:</p>
+${AFTER_REACTIVATION}
+${pastRequests(data.reactivationRequests, 'Earlier reactivation requests')}</section>`;
+  }
+  // The fragment brings the user back to the form when the page shows a problem with it.
+  const ask = html`${errorSummary(errors)}${form(request, `${appPath(data.app.id)}/reactivation#reactivation`, html`${field({
       name: 'message',
       label: 'Why should the app work again?',
       hint: 'What changed since the revocation. The ConCat team reads it and emails you their decision.',
@@ -147,14 +166,38 @@ function reactivationSection(request: FastifyRequest, data: AppPageData, state: 
   return html`<section aria-labelledby="reactivation"><h2 id="reactivation">Ask for reactivation</h2>
 <p>Only the ConCat team can undo a revocation. If they reactivate the app:</p>
 ${AFTER_REACTIVATION}
-${ask}${pastRequests(data.reactivationRequests)}</section>`;
+${ask}${pastRequests(data.reactivationRequests, 'Earlier reactivation requests')}</section>`;
 }
 
 /** An earlier revocation in one line: when, why, when it ended, and how its deletion stands. */
 function historyItem(record: RevocationRecord): SafeHtml {
   const count = (status: DeletionDuty['status']) => record.duties.filter((duty) => duty.status === status).length;
   const duties = record.duties.length === 0 ? 'no event data to delete' : `deletion attested for ${count('attested')}, released for ${count('released')}, open for ${count('open')} of ${record.duties.length} events`;
-  return html`<li>Revoked ${day(record.revokedAt)} (${CAUSES[record.cause].toLowerCase()}): <span class="pre-line">${record.reason}</span>. ${record.reactivatedAt === null ? '' : html`Reactivated ${day(record.reactivatedAt)}; `}${duties}${record.overdue ? html` ${OVERDUE}` : ''}.</li>`;
+  const reason = reasonShown(record);
+  return html`<li>Revoked ${day(record.revokedAt)} (${CAUSES[record.cause].toLowerCase()})${reason === '' ? '' : html`: <span class="pre-line">${reason}</span>`}. ${record.reactivatedAt === null ? '' : html`Reactivated ${day(record.reactivatedAt)}; `}${duties}${record.overdue ? html` ${OVERDUE}` : ''}.</li>`;
+}
+
+/** Which revocations the page shows, and where: shared by the sections and the page's menu. */
+function revocationParts(data: AppPageData) {
+  const { app, revocations } = data;
+  const revoked = app.status === 'revoked';
+  const latest = revocations[0];
+  const current = revoked && latest !== undefined && latest.reactivatedAt === null ? latest : undefined;
+  const withDuty = revocations.filter((record) => record === current || record.duties.some((duty) => duty.status === 'open'));
+  const earlier = revocations.filter((record) => !withDuty.includes(record));
+  const history = earlier.length > 0 || (!revoked && data.reactivationRequests.length > 0);
+  return { revoked, current, withDuty, earlier, history, pending: data.reactivationRequests.some((r) => r.status === 'pending') };
+}
+
+/** The page menu's entries for the revocation sections shown, in page order. */
+export function revocationLinks(data: AppPageData): { id: string; label: string }[] {
+  const parts = revocationParts(data);
+  return [
+    ...(parts.revoked ? [{ id: 'revoked', label: 'Revoked' }] : []),
+    ...(parts.withDuty.length > 0 ? [{ id: 'deletion', label: 'Delete the event data' }] : []),
+    ...(parts.revoked ? [{ id: 'reactivation', label: parts.pending ? 'Reactivation requested' : 'Ask for reactivation' }] : []),
+    ...(parts.history ? [{ id: 'revocations', label: 'Revocation history' }] : []),
+  ];
 }
 
 /**
@@ -162,12 +205,8 @@ function historyItem(record: RevocationRecord): SafeHtml {
  * revocation, and of earlier ones still open), the reactivation request, and the history.
  */
 export function revocationSections(request: FastifyRequest, data: AppPageData, state: AppPageState): SafeHtml {
-  const { app, revocations } = data;
-  const revoked = app.status === 'revoked';
-  const latest = revocations[0];
-  const current = revoked && latest !== undefined && latest.reactivatedAt === null ? latest : undefined;
-  const withDuty = revocations.filter((record) => record === current || record.duties.some((duty) => duty.status === 'open'));
-  const earlier = revocations.filter((record) => !withDuty.includes(record));
+  const { app } = data;
+  const { revoked, current, withDuty, earlier, history } = revocationParts(data);
   const facts = revoked ? html`<section aria-labelledby="revoked"><h2 id="revoked">Revoked</h2>${revokedFacts(app, current)}</section>` : html``;
   const deletion = withDuty.length === 0
     ? html``
@@ -176,11 +215,11 @@ ${WHAT_TO_DELETE}
 <p>Then confirm it here, event by event. ConCat keeps your confirmations on record and shows them to the event’s admins.</p>
 ${withDuty.map((record) => dutiesBlock(request, app.id, record, state, record === current))}</section>`;
   const reactivation = revoked ? reactivationSection(request, data, state) : html``;
-  const history = earlier.length === 0 && (revoked || data.reactivationRequests.length === 0)
+  const historySection = !history
     ? html``
     : html`<section aria-labelledby="revocations"><h2 id="revocations">Revocation history</h2>
-${earlier.length === 0 ? '' : html`<ul>${earlier.map(historyItem)}</ul>`}${revoked ? '' : pastRequests(data.reactivationRequests)}</section>`;
-  return html`${facts}${deletion}${reactivation}${history}`;
+${earlier.length === 0 ? '' : html`<ul>${earlier.map(historyItem)}</ul>`}${revoked ? '' : pastRequests(data.reactivationRequests, 'Reactivation requests')}</section>`;
+  return html`${facts}${deletion}${reactivation}${historySection}`;
 }
 
 /** After a reactivation, until the app works again everywhere: what the developer still has to do. */
@@ -188,10 +227,17 @@ export function reactivatedNotice(data: AppPageData): SafeHtml {
   const latest = data.revocations[0];
   if (data.app.status !== 'approved' || latest === undefined || latest.reactivatedAt === null) return html``;
   const noSecret = !data.secrets.some((secret) => secret.state === 'current');
-  const suspended = data.integrations.some((integration) => integration.status === 'suspended');
-  if (!noSecret && !suspended) return html``;
+  const suspended = data.integrations.filter((integration) => integration.status === 'suspended').map((integration) => integration.instanceName);
+  if (!noSecret && suspended.length === 0) return html``;
+  // What is left, named, before the general rules: a list of rules alone leaves the reader to work it out.
+  const todo = [
+    ...(noSecret ? [html`<li>Create a new secret key under <a href="#credentials">Credentials</a>.</li>`] : []),
+    ...(suspended.length === 0 ? [] : [html`<li>Waiting for the event’s admins to re-enable the integration: ${suspended.join(', ')}.</li>`]),
+  ];
   return html`<section class="notice" aria-labelledby="reactivated"><h2 id="reactivated">Reactivated</h2>
-<p>The ConCat team reactivated the app on ${day(latest.reactivatedAt)}.</p>
+<p>The ConCat team reactivated the app on ${day(latest.reactivatedAt)}. Still to do:</p>
+<ul>${todo}</ul>
+<p>Good to know:</p>
 ${AFTER_REACTIVATION}</section>`;
 }
 
@@ -223,7 +269,7 @@ export function revokeConfirmationBody(request: FastifyRequest, input: RevokeCon
   const events = input.instances.length === 0 ? html`It is not connected to any event now.` : html`It is connected to: ${input.instances.join(', ')}.`;
   return html`<p><a href="${appPath(app.id)}">← ${app.display_name}</a></p>
 <h1>Revoke ${app.display_name}?</h1>
-<p>Revoking the app stops it for good. At once:</p>
+<p>Revoking stops the app at once:</p>
 <ul>
 <li>Its secret keys and every access and refresh token it holds stop working, in every event.</li>
 <li>Its integrations are suspended and it receives no more webhooks. ${events}</li>
