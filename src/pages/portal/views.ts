@@ -60,7 +60,7 @@ export const APP_STATUSES: Record<AppStatus, { label: string; explanation: strin
   },
   revoked: {
     label: 'Revoked',
-    explanation: 'The app’s credentials were revoked: it can no longer sign in or call the API. Delete the event data it stored within 30 days.',
+    explanation: 'The app can no longer sign in or call the API.',
   },
 };
 
