@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Schema } from '../db/schema.js';
+import { nulCharacterError } from '../http/nul-characters.js';
 import { loadKeyEncryptionKey } from '../oauth/signing-keys.js';
 import { authenticateApiRequest } from './api-access.js';
 import { deriveCursorKey } from './pagination/cursor.js';
@@ -52,6 +53,10 @@ export function apiRoutes(deps: { config: Config; database: Database; clock: Clo
     app.addHook('onRequest', async (request) => {
       const access = request.routeOptions.config.access;
       if (access !== undefined) request.apiCaller = await authenticateApiRequest(request, access, api.db, api.clock);
+    });
+    // After authentication (above) and parsing, before the schemas: a NUL is refused for every field alike.
+    app.addHook('preValidation', (request, _reply, done) => {
+      done(nulCharacterError(request) ?? undefined);
     });
     for (const routes of ROUTE_MODULES) await app.register(routes(api));
   };

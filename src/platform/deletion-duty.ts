@@ -180,8 +180,9 @@ export async function attestDeletion(db: Kysely<Schema>, input: DeletionAttestat
     if (updated.numUpdatedRows !== 1n) throw new DeletionAttestationError('duty', `The deletion for ${duty.org_name} is already attested`);
     const actor = { type: 'developer' as const, id: String(input.developerId) };
     const details = { appId: input.appId, clientId: duty.client_id, appName: duty.display_name, revocationId: input.revocationId, instance: duty.org_name, statement };
+    // The developer's IP address stays with the platform: the instance's admins see who attested and what.
     for (const orgId of [null, input.orgId]) {
-      await recordAudit(trx, { orgId, actor, action: 'app.deletion-attested', target: { type: 'app', id: String(input.appId) }, details, ip: input.ip }, clock);
+      await recordAudit(trx, { orgId, actor, action: 'app.deletion-attested', target: { type: 'app', id: String(input.appId) }, details, ip: orgId === null ? input.ip : null }, clock);
     }
     const open = await trx.selectFrom('deletion_duties').select((eb) => eb.fn.countAll<string | number>().as('n')).where('revocation_id', '=', input.revocationId).where('status', '=', 'open').executeTakeFirstOrThrow();
     const remainingOpen = Number(open.n);

@@ -241,6 +241,17 @@ const REFUSED_STATUS: Record<Exclude<AppStatus, 'approved'>, string> = {
   revoked: 'has had its credentials revoked',
 };
 
+/**
+ * Locks the app's row while it is approved (a write that changes nothing): a revocation running at
+ * the same time either committed first (false: no longer approved) or waits for the caller's
+ * transaction, and then suspends what it enabled. Checking the status by reading alone let an
+ * integration come back active under an app revoked meanwhile.
+ */
+async function lockApprovedApp(trx: Kysely<Schema>, appId: number): Promise<boolean> {
+  const locked = await trx.updateTable('apps').set((eb) => ({ status: eb.ref('status') })).where('id', '=', appId).where('status', '=', 'approved').executeTakeFirst();
+  return locked.numUpdatedRows === 1n;
+}
+
 function requireSomething(scopes: readonly ServiceScope[], oboEnabled: boolean): void {
   if (scopes.length === 0 && !oboEnabled) {
     throw new IntegrationInputError('scopes', 'Choose at least one permission, or allow sign-in. To take everything away, remove the integration.');
@@ -272,6 +283,7 @@ export async function integrateApp(trx: Kysely<Schema>, input: NewIntegration, o
   const available = app !== undefined && (app.owner_org_id === null ? app.developer_id !== null : app.owner_org_id === input.orgId);
   if (!available) throw new IntegrationInputError('app', 'Choose an app from the list');
   if (app.status !== 'approved') throw new IntegrationInputError('app', `${app.display_name} ${REFUSED_STATUS[app.status]}, so it cannot be integrated`);
+  if (!(await lockApprovedApp(trx, app.id))) throw new IntegrationInputError('app', `${app.display_name} ${REFUSED_STATUS.revoked}, so it cannot be integrated`);
   requireSomething(scopes, input.oboEnabled);
   const existing = await trx.selectFrom('integrations').select('status').where('org_id', '=', input.orgId).where('app_id', '=', app.id).executeTakeFirst();
   if (existing?.status === 'suspended') throw new IntegrationInputError('app', `${app.display_name} is integrated here but suspended since the platform revoked it: re-enable it on its page instead`);
@@ -384,6 +396,9 @@ export async function resumeIntegration(db: Kysely<Schema>, target: { orgId: num
     if (current.status === 'active') return false;
     if (current.appStatus !== 'approved') {
       throw new IntegrationInputError('', `${current.appName} ${REFUSED_STATUS[current.appStatus]}, so its integration cannot be re-enabled. It can be once the platform approves the app again.`);
+    }
+    if (!(await lockApprovedApp(trx, current.appId))) {
+      throw new IntegrationInputError('', `${current.appName} ${REFUSED_STATUS.revoked}, so its integration cannot be re-enabled. It can be once the platform approves the app again.`);
     }
     // Conditional on the status: of two admins re-enabling at once, one writes and audits.
     const updated = await trx

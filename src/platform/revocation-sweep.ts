@@ -199,14 +199,17 @@ async function mailDeletionOverdue(trx: Kysely<Schema>, overdue: AppRef & { dele
   }
 }
 
-/** Revocations not undone whose deletion is not attested for every instance: reminded before the deadline, overdue after it. */
+/**
+ * Revocations whose deletion is not attested (nor released) for every instance: reminded before the
+ * deadline, overdue after it. A reactivation does not end the duty (src/platform/deletion-duty.ts):
+ * only an attestation or the instance re-enabling the integration does.
+ */
 async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, clock: Clock, now: Date, dryRun: boolean, report: SweepReport): Promise<void> {
   const revocations = await db
     .selectFrom('app_revocations')
     .innerJoin('apps', 'apps.id', 'app_revocations.app_id')
     .leftJoin('developers', 'developers.id', 'apps.developer_id')
     .select(['app_revocations.id', 'app_revocations.app_id', 'app_revocations.deletion_due_at', 'apps.client_id', 'apps.display_name', 'developers.email', 'developers.name'])
-    .where('app_revocations.reactivated_at', 'is', null)
     .where((eb) => eb.exists(eb.selectFrom('deletion_duties').select('deletion_duties.org_id').whereRef('deletion_duties.revocation_id', '=', 'app_revocations.id').where('deletion_duties.status', '=', 'open')))
     .orderBy('app_revocations.id')
     .execute();
@@ -227,8 +230,10 @@ async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, 
       await noticeOnce(db, clock, dryRun, { appId: revocation.app_id, kinds: ['deletion-overdue'], reference }, async (trx) => {
         const details = { revocationId: revocation.id, deletionDueAt: revocation.deletion_due_at, openInstances };
         const target = { type: 'app', id: String(revocation.app_id) };
-        // The platform's entry, and one in each instance concerned, so its org admins see it in their audit log.
-        for (const orgId of [null, ...open.map((org) => org.id)]) await recordAudit(trx, { orgId, actor: SYSTEM, action: 'app.deletion-overdue', target, details }, clock);
+        // The platform's entry, and one in each instance concerned, so its org admins see it in
+        // their audit log: naming that instance only, never the app's other customers.
+        await recordAudit(trx, { orgId: null, actor: SYSTEM, action: 'app.deletion-overdue', target, details }, clock);
+        for (const org of open) await recordAudit(trx, { orgId: org.id, actor: SYSTEM, action: 'app.deletion-overdue', target, details: { ...details, openInstances: [org.slug] } }, clock);
         await mailDeletionOverdue(trx, { ...ref, deletionDueAt: revocation.deletion_due_at, open }, settings.publicUrl, clock);
       });
       continue;

@@ -158,8 +158,18 @@ export class WebhookDeliveryWorker {
 
   async #deliver(row: MessageRow, lease: string): Promise<'delivered' | 'retrying' | 'failed'> {
     const { database, clock } = this.#options;
-    const endpoint = await database.db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', row.org_id).where('id', '=', row.endpoint_id).executeTakeFirst();
-    if (endpoint === undefined || endpoint.status !== 'active') {
+    const endpoint = await database.db
+      .selectFrom('webhook_endpoints')
+      .innerJoin('integrations', (join) => join.onRef('integrations.org_id', '=', 'webhook_endpoints.org_id').onRef('integrations.id', '=', 'webhook_endpoints.integration_id'))
+      .innerJoin('apps', 'apps.id', 'integrations.app_id')
+      .selectAll('webhook_endpoints')
+      .select('apps.status as app_status')
+      .where('webhook_endpoints.org_id', '=', row.org_id)
+      .where('webhook_endpoints.id', '=', row.endpoint_id)
+      .executeTakeFirst();
+    // A revoked app gets nothing but its `app-revoked` notice, also a message a fan-out made
+    // from an endpoint list read just before the revocation (after it cancelled pending ones).
+    if (endpoint === undefined || endpoint.status !== 'active' || (endpoint.app_status === 'revoked' && row.event_type !== 'app-revoked')) {
       await this.#finish(row, lease, { status: 'cancelled' });
       return 'failed';
     }

@@ -49,7 +49,8 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
   const endpoints = await db
     .selectFrom('webhook_endpoints')
     .innerJoin('integrations', (join) => join.onRef('integrations.org_id', '=', 'webhook_endpoints.org_id').onRef('integrations.id', '=', 'webhook_endpoints.integration_id'))
-    .select(['webhook_endpoints.id', 'webhook_endpoints.org_id', 'webhook_endpoints.integration_id', 'webhook_endpoints.event_types', 'webhook_endpoints.last_event_id', 'integrations.scopes', 'integrations.status as integration_status'])
+    .innerJoin('apps', 'apps.id', 'integrations.app_id')
+    .select(['webhook_endpoints.id', 'webhook_endpoints.org_id', 'webhook_endpoints.integration_id', 'webhook_endpoints.event_types', 'webhook_endpoints.last_event_id', 'integrations.scopes', 'integrations.status as integration_status', 'apps.status as app_status'])
     .where('webhook_endpoints.status', '=', 'active')
     // A suspended (its app revoked) or removed integration receives only its own lifecycle events:
     // the final `app-revoked` or `integration-removed` notice. Its cursor moves on, so when it is
@@ -85,7 +86,9 @@ export async function fanOutEvents(db: Kysely<Schema>, clock: Clock): Promise<nu
       const wanted = settled.filter((event) => {
         const definition = findEventType(event.type);
         if (event.org_id !== endpoint.org_id || !types.has(event.type) || definition === undefined) return false;
-        if (definition.scope === null) return event.subject_type === 'integration' && event.subject_id === String(endpoint.integration_id);
+        // A revoked app gets its `app-revoked` notice and no later lifecycle event (an admin's
+        // permission change or removal while it is revoked).
+        if (definition.scope === null) return event.subject_type === 'integration' && event.subject_id === String(endpoint.integration_id) && (endpoint.app_status !== 'revoked' || event.type === 'app-revoked');
         return endpoint.integration_status === 'active' && scopes.has(definition.scope);
       });
       let inserted = 0;

@@ -5,6 +5,9 @@ import { attestDeletion } from '../../src/platform/deletion-duty.js';
 import { DAY_MS } from '../../src/platform/inactivity.js';
 import { formatUtcDate } from '../../src/platform/revocation-mail.js';
 import { sweepRevocations, type SweepReport } from '../../src/platform/revocation-sweep.js';
+import { approveReactivation, requestReactivation } from '../../src/platform/app-reactivation.js';
+import { revokeApp } from '../../src/platform/app-revocation.js';
+import { resumeIntegration } from '../../src/platform/integrations.js';
 import { createOperator } from '../../src/platform/operators.js';
 import { addDeveloperApp, addOrg, addUser, grantRole, type FixtureOrg } from '../instance/fixtures.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../mail/smtp-test-server.js';
@@ -192,6 +195,28 @@ describe('the revocation sweep', () => {
     expect(toAdmin?.parsed.text).toContain(`${t.baseUrl}/o/animecon/housekeeping/integrations`);
     const toOperator = overdueMails.find((mail) => mail.envelopeTo.includes('ops@example.org'));
     expect(toOperator?.parsed.text).toContain(`${t.config.publicUrl.origin}/console/apps/${app.appId}`);
+  });
+
+  it('keeps reminding after a reactivation until each instance attests or re-enables the integration', async () => {
+    const start = '2031-01-01T00:00:00.000Z';
+    clock.set(start);
+    const app = await developerApp('Comeback Kid', [furfest, animecon]);
+    const revoked = await revokeApp(database.db, { app: { appId: app.appId }, reason: 'Test', actor: { type: 'cli' } }, clock);
+    const operator = await database.db.selectFrom('operators').select('id').executeTakeFirstOrThrow();
+    const publicUrl = t.config.publicUrl;
+    const requestId = await requestReactivation(database.db, { developerId: app.developerId, appId: app.appId, message: 'Back', ip: null, publicUrl }, clock);
+    await approveReactivation(database.db, { operatorId: operator.id, requestId, note: '', ip: null, publicUrl }, clock);
+    // Furfest re-enables (its duty is released); animecon does not.
+    const furfestIntegration = await database.db.selectFrom('integrations').select('id').where('app_id', '=', app.appId).where('org_id', '=', furfest.orgId).executeTakeFirstOrThrow();
+    await resumeIntegration(database.db, { orgId: furfest.orgId, integrationId: furfestIntegration.id }, { actor: { type: 'cli' }, ip: null }, clock);
+
+    clock.set(after(revoked.deletionDueAt, -7));
+    expect(of(app, (await sweep()).remindersSent)).toMatchObject([{ daysBefore: 7, revocationId: revoked.revocationId }]);
+    clock.set(revoked.deletionDueAt);
+    expect(of(app, (await sweep()).overdue)).toMatchObject([{ revocationId: revoked.revocationId, openInstances: ['animecon'] }]);
+    const reminder = (await mailsTo(app)).find((mail) => mail.subject.startsWith('Reminder'));
+    expect(reminder?.text).toContain('Harborview Anime Con');
+    expect(reminder?.text).not.toContain('Lakeshore FurFest');
   });
 
   it('leaves apps owned by an organization alone', async () => {

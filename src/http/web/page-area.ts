@@ -6,6 +6,7 @@ import type { SessionKind } from '../../security/web-sessions.js';
 import type { SafeHtml } from '../../pages/html.js';
 import { layout } from '../../pages/layout.js';
 import { apiError } from '../errors.js';
+import { nulCharacterError } from '../nul-characters.js';
 import { isGenuineFormPost } from './csrf.js';
 import { loadSession } from './session-cookies.js';
 
@@ -43,6 +44,8 @@ export function pageArea(options: PageAreaOptions, routes: (app: FastifyInstance
       if (request.method !== 'GET' && request.method !== 'HEAD' && !isGenuineFormPost(request)) {
         return reply.sendError(apiError.access('This form has expired or did not come from this site. Go back, reload the page and try again.'));
       }
+      const refused = nulCharacterError(request);
+      if (refused !== null) return reply.sendError(refused);
       if (kind !== null && request.webSession === null && request.routeOptions.config.anonymous !== true) {
         const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
         return reply.redirect(`${prefixOf(request)}${options.loginPath ?? '/'}${next}`, 303);
