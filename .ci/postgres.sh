@@ -5,7 +5,8 @@ set -euo pipefail
 if ! command -v pg_ctlcluster >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
-pg_ctlcluster 15 main start 2>/dev/null || true
+# Quiet: this script's only output is the URL ("Cluster is already running." went to stdout and into DATABASE_URL).
+pg_ctlcluster 15 main start >/dev/null 2>&1 || true
 for _ in $(seq 1 30); do su postgres -c "pg_isready -q" && break; sleep 1; done
 su postgres -c "psql -q -v ON_ERROR_STOP=1" >/dev/null <<'SQL'
 DO $$ BEGIN

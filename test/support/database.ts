@@ -19,8 +19,13 @@ export interface TestDatabase {
  * environment's DATABASE_URL names PostgreSQL, a schema of its own on that server (dropped after).
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'concat-test-'));
   const base = process.env.DATABASE_URL;
+  // Anything but unset, sqlite: or postgres:// is a mistake (e.g. a script's stray output captured
+  // into the variable): refused, so a PostgreSQL run never passes quietly on SQLite.
+  if (base !== undefined && base !== '' && !base.startsWith('sqlite:') && !/^postgres(ql)?:\/\//.test(base)) {
+    throw new Error(`DATABASE_URL must be unset, sqlite:… or postgres://…, got ${JSON.stringify(base.slice(0, 60))}`);
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'concat-test-'));
   if (base === undefined || !/^postgres(ql)?:\/\//.test(base)) {
     return {
       url: `sqlite:${path.join(dataDir, 'concat.sqlite')}`,
