@@ -3,7 +3,7 @@ import { systemClock } from '../../src/clock.js';
 import { addUser } from '../instance/fixtures.js';
 import { exchangeCode, isActive, refresh, type CodeFlowTarget, type CodeTokens } from '../oauth/code-flow.js';
 import { expectOauthError, startOauthWorld, type OauthWorld } from '../oauth/oauth-world.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -34,9 +34,7 @@ describe('Connected apps in Chromium', () => {
   it('a user authorizes an app, finds it under Connected apps, revokes it, and the app must ask again', async () => {
     const page = await browser.context.newPage();
     await page.goto(authorizeUrl('connect'));
-    await page.getByLabel('Username or email').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'alice', PASSWORD);
     await page.waitForURL(/\/o\/furfest\/oauth\/interaction\//);
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL((url) => url.toString().startsWith(target.redirectUri));

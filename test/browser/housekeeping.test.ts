@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { DemoSummary } from '../../src/demo/seed.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 import { startDemoPlatform, type TestPlatform } from '../support/platform.js';
 
 /** Whether the page fits the viewport's width (nothing to scroll sideways on a phone). */
@@ -35,9 +35,7 @@ describe('Housekeeping in Chromium', () => {
 
     await page.goto(`${base}/housekeeping`);
     expect(new URL(page.url()).pathname).toBe('/o/animecon/login');
-    await page.getByLabel('Username or email').fill(login.username ?? login.email);
-    await page.getByLabel('Password').fill(login.password);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, login.username ?? login.email, login.password);
     await page.waitForURL(`${base}/housekeeping`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
     await page.getByRole('link', { name: 'Add an integration' }).click();
@@ -87,9 +85,7 @@ describe('Housekeeping in Chromium', () => {
     const base = `${t.baseUrl}/o/furfest`;
     const page = await browser.context.newPage();
     await page.goto(`${base}/login?next=%2Fhousekeeping%2Fapps%2Fnew`);
-    await page.getByLabel('Username or email').fill(login.username ?? login.email);
-    await page.getByLabel('Password').fill(login.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitInstanceSignIn(page, login.username ?? login.email, login.password);
     await page.waitForURL(`${base}/housekeeping/apps/new`);
     await page.getByLabel('Name', { exact: true }).fill('Door Scanner');
     await page.getByLabel('Redirect URIs').fill('https://scan.example.org/cb\nhttp://localhost:9000/cb');

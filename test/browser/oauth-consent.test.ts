@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { addUser } from '../instance/fixtures.js';
 import { startOauthWorld, type OauthWorld } from '../oauth/oauth-world.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -34,9 +34,7 @@ describe('OAuth sign-in and consent in Chromium', () => {
     const page = await browser.context.newPage();
     await page.goto(authorizeUrl('browser-1', 'pii:basic pii:email'));
     expect(new URL(page.url()).pathname).toBe('/o/furfest/login');
-    await page.getByLabel('Username or email').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'alice', PASSWORD);
     await page.waitForURL(/\/o\/furfest\/oauth\/interaction\//);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Authorize Sign-in Only');
     expect(await page.getByText('See your email address').count()).toBe(1);

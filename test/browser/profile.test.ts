@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { addOrg, addUser } from '../instance/fixtures.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -30,9 +30,7 @@ describe('the profile page in Chromium', () => {
     const page = await browser.context.newPage();
     await page.goto(`${base}/`);
     await page.getByRole('link', { name: 'Your profile' }).click();
-    await page.getByLabel('Username or email').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'alice', PASSWORD);
     await page.waitForURL(`${base}/account/profile`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your profile');
 

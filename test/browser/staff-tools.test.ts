@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { addFlag, addProduct, addRegistration, eventsOf } from '../instance/event-data-fixtures.js';
 import { addOrg, addUser, grantRole } from '../instance/fixtures.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const PASSWORD = 'registration desk password';
@@ -40,9 +40,7 @@ describe('Housekeeping staff tools in Chromium', () => {
     const base = `${t.baseUrl}/o/furfest`;
     const page = await browser.context.newPage();
     await page.goto(`${base}/housekeeping`);
-    await page.getByLabel('Username or email').fill('desk');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'desk', PASSWORD);
     await page.waitForURL(`${base}/housekeeping`);
 
     await page.getByRole('navigation').getByRole('link', { name: 'Registrations' }).click();

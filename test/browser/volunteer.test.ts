@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { addDepartment } from '../instance/event-data-fixtures.js';
 import { addOrg, addUser } from '../instance/fixtures.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -37,9 +37,7 @@ describe('the volunteer application in Chromium', () => {
     const base = `${t.baseUrl}/o/furfest`;
     const page = await browser.context.newPage();
     await page.goto(`${base}/account/volunteer`);
-    await page.getByLabel('Username or email').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'alice', PASSWORD);
     await page.waitForURL(`${base}/account/volunteer`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Volunteer');
 

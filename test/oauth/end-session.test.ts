@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { addUser } from '../instance/fixtures.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, submitInstanceSignIn } from '../support/browser.js';
 import type { SimpleResponse } from '../support/https-client.js';
 import { WebClient } from '../support/web-client.js';
 import { browse, callbackFor, discoverStrictly, exchangeCode, location, type CodeFlowTarget } from './code-flow.js';
@@ -275,9 +275,7 @@ describe('RP-initiated logout in Chromium', () => {
     const page = await browser.context.newPage();
     const query = new URLSearchParams({ client_id: String(w.apps.oboOnly.clientId), response_type: 'code', redirect_uri: `${appOrigin}/app-callback`, scope: 'openid pii:basic', state: 'b1' });
     await page.goto(`${w.furfest.base}/oauth/authorize?${query.toString()}`);
-    await page.getByLabel('Username or email').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByLabel('Password').press('Enter');
+    await submitInstanceSignIn(page, 'alice', PASSWORD);
     await page.waitForURL(/\/oauth\/interaction\//);
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL((url) => url.toString().startsWith(`${appOrigin}/app-callback`));
