@@ -1,6 +1,6 @@
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { expect } from 'vitest';
-import { isoTimestamp, systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
 import type { Schema } from '../../src/db/schema.js';
 import { SERVICE_SCOPE_NAMES } from '../../src/oauth/scopes.js';
 import { createOrgApp } from '../../src/platform/org-apps.js';
@@ -8,6 +8,7 @@ import { apiClient, type ApiClient } from '../support/api-client.js';
 import type { SimpleResponse } from '../support/https-client.js';
 import { startDemoPlatform, type TestPlatform } from '../support/platform.js';
 import { postForm } from '../oauth/oauth-world.js';
+import { addUser } from '../instance/fixtures.js';
 import { storedOboToken } from '../oauth/stored-obo-token.js';
 
 /**
@@ -110,41 +111,9 @@ export function expectValidation(response: SimpleResponse, field: string): void 
   expect(detail.fields?.map((f) => f.field), response.body).toContain(field);
 }
 
-/** A user of the instance with nothing else, as a fixture row. */
-export async function addPlainUser(db: Kysely<Schema>, orgId: number, username: string): Promise<number> {
-  const now = isoTimestamp(new Date());
-  const email = `${username}@example.org`;
-  const row = await db
-    .insertInto('users')
-    .values({
-      org_id: orgId,
-      username,
-      username_normalized: username.toLowerCase(),
-      first_name: 'Plain',
-      last_name: username,
-      preferred_name: null,
-      email,
-      email_normalized: email,
-      email_verified: 1,
-      phone: null,
-      address_line1: null,
-      address_line2: null,
-      address_city: null,
-      address_state: null,
-      address_zipcode: null,
-      address_country: null,
-      born_at: null,
-      identity_verified: 0,
-      newsletter: 0,
-      profile_picture_url: null,
-      password_hash: null,
-      social_links: '{}',
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+/** A user of the instance with nothing else (no password, roles or registration). */
+export function addPlainUser(db: Kysely<Schema>, orgId: number, username: string): Promise<number> {
+  return addUser(db, orgId, username, null, systemClock);
 }
 
 /** Follows `nextPage` from the first page to the last; every page is checked by the API client. */
