@@ -163,7 +163,7 @@ export class WebhookDeliveryWorker {
       .innerJoin('integrations', (join) => join.onRef('integrations.org_id', '=', 'webhook_endpoints.org_id').onRef('integrations.id', '=', 'webhook_endpoints.integration_id'))
       .innerJoin('apps', 'apps.id', 'integrations.app_id')
       .selectAll('webhook_endpoints')
-      .select('apps.status as app_status')
+      .select(['apps.id as app_id', 'apps.status as app_status'])
       .where('webhook_endpoints.org_id', '=', row.org_id)
       .where('webhook_endpoints.id', '=', row.endpoint_id)
       .executeTakeFirst();
@@ -202,8 +202,7 @@ export class WebhookDeliveryWorker {
       // An acknowledged delivery is a sign of life of the app in this instance (issue 8: inactivity).
       await database.db.transaction().execute(async (trx) => {
         await this.#finish(row, lease, { status: 'delivered', attempts, delivered_at: isoTimestamp(now) }, trx);
-        const integration = await trx.selectFrom('integrations').select('app_id').where('org_id', '=', row.org_id).where('id', '=', endpoint.integration_id).executeTakeFirst();
-        if (integration !== undefined) await upsertAppActivity(trx, [{ app_id: integration.app_id, org_id: row.org_id, last_active_at: isoTimestamp(now) }]);
+        await upsertAppActivity(trx, [{ app_id: endpoint.app_id, org_id: row.org_id, last_active_at: isoTimestamp(now) }]);
       });
       await database.db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpoint.id).where('failing_since', 'is not', null).execute();
       return 'delivered';
