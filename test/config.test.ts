@@ -19,6 +19,12 @@ describe('resolveConfig', () => {
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/concat');
   });
 
+  it('reads the inactivity settings: warnings largest first, none at all with "none"', () => {
+    expect(resolveConfig({})).toMatchObject({ inactivityDays: 365, inactivityWarningDays: [30, 7], revocationSweepInterval: 3600 });
+    expect(resolveConfig({ inactivityDays: '90', inactivityWarningDays: ' 1, 14 ,7' }).inactivityWarningDays).toEqual([14, 7, 1]);
+    expect(resolveConfig({ inactivityWarningDays: 'none' }).inactivityWarningDays).toEqual([]);
+  });
+
   it.each([
     [{ port: 'abc' }, 'port must be a whole number, got "abc"'],
     [{ port: '70000' }, 'port must be between 1 and 65535, got 70000'],
@@ -31,6 +37,11 @@ describe('resolveConfig', () => {
     [{ trustedProxies: '10.0.0.0/40' }, 'trusted-proxies entry "10.0.0.0/40" is not an IP address or CIDR range'],
     [{ smtpUrl: 'http://mail' }, 'smtp-url must start with smtp:// or smtps://'],
     [{ logLevel: 'loud' }, 'log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ inactivityDays: '10' }, 'inactivity-days must be between 30 and 3650, got 10'],
+    [{ inactivityWarningDays: '30,30' }, 'inactivity-warning-days lists a day twice: "30,30"'],
+    [{ inactivityDays: '60', inactivityWarningDays: '60' }, 'inactivity-warning-days must be between 1 and 59, got 60'],
+    [{ inactivityWarningDays: '7,soon' }, 'inactivity-warning-days must be a whole number, got "soon"'],
+    [{ revocationSweepInterval: '5' }, 'revocation-sweep-interval must be between 60 and 86400, got 5'],
   ])('refuses %o with a one-line reason', (raw, message) => {
     expect(() => resolveConfig(raw)).toThrow(new ConfigError(message));
   });
