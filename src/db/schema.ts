@@ -458,10 +458,6 @@ export interface AppsTable {
   updated_at: string;
   revoked_at: string | null;
   revoke_reason: string | null;
-  /** Revocation time + 30 days: the developer must have deleted the event data the app stored by then (0016). */
-  deletion_due_at: string | null;
-  /** When the developer attested that the event data it stored was deleted after revocation. */
-  deletion_attested_at: string | null;
   /** When the app last became approved (approval or reactivation); the idle clock starts here at the latest (0017). */
   activated_at: string | null;
 }

@@ -136,7 +136,6 @@ export async function seedPlatform(db: Kysely<Schema>, options: PlatformSeedOpti
       activated_at: approvedAt,
       revoked_at: null,
       revoke_reason: null,
-      deletion_attested_at: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

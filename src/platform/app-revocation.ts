@@ -119,7 +119,7 @@ export async function revokeApp(db: Kysely<Schema>, request: RevocationRequest, 
     // finds nothing to update (PostgreSQL re-checks the condition after the first commits).
     const updated = await trx
       .updateTable('apps')
-      .set({ status: 'revoked', revoked_at: revokedAt, revoke_reason: reason, deletion_due_at: deletionDueAt, deletion_attested_at: null, updated_at: revokedAt })
+      .set({ status: 'revoked', revoked_at: revokedAt, revoke_reason: reason, updated_at: revokedAt })
       .where('id', '=', app.id)
       .where('status', '=', 'approved')
       .executeTakeFirst();

@@ -149,8 +149,7 @@ export interface DeletionAttestation {
 /**
  * The developer attests that the event data of one instance is deleted. Once per duty (a second
  * attestation, also one racing the first, is refused); recorded in the platform's audit log and in
- * the instance's. When the last open duty of the app's latest revocation is attested, the app
- * records the date (apps.deletion_attested_at).
+ * the instance's. Returns how many of the revocation's duties are still open.
  */
 export async function attestDeletion(db: Kysely<Schema>, input: DeletionAttestation, clock: Clock): Promise<{ remainingOpen: number }> {
   const statement = input.statement.trim();
@@ -185,12 +184,7 @@ export async function attestDeletion(db: Kysely<Schema>, input: DeletionAttestat
       await recordAudit(trx, { orgId, actor, action: 'app.deletion-attested', target: { type: 'app', id: String(input.appId) }, details, ip: orgId === null ? input.ip : null }, clock);
     }
     const open = await trx.selectFrom('deletion_duties').select((eb) => eb.fn.countAll<string | number>().as('n')).where('revocation_id', '=', input.revocationId).where('status', '=', 'open').executeTakeFirstOrThrow();
-    const remainingOpen = Number(open.n);
-    if (remainingOpen === 0) {
-      const latest = await trx.selectFrom('app_revocations').select('id').where('app_id', '=', input.appId).orderBy('revoked_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
-      if (latest.id === input.revocationId) await trx.updateTable('apps').set({ deletion_attested_at: now }).where('id', '=', input.appId).execute();
-    }
-    return { remainingOpen };
+    return { remainingOpen: Number(open.n) };
   });
 }
 

@@ -257,7 +257,6 @@ export async function submitApplication(db: Kysely<Schema>, submission: Applicat
           updated_at: nowIso,
           revoked_at: null,
           revoke_reason: null,
-          deletion_attested_at: null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();

@@ -125,7 +125,6 @@ export async function createOrgApp(db: Kysely<Schema>, input: NewOrgApp, origin:
         activated_at: now,
         revoked_at: null,
         revoke_reason: null,
-        deletion_attested_at: null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -5,6 +5,7 @@ import type { AppStatus, Schema } from '../../src/db/schema.js';
 import { createInstance, parseBaseUrl } from '../../src/instance/create-instance.js';
 import { allocateClientId } from '../../src/platform/client-ids.js';
 import { hashPassword } from '../../src/security/passwords.js';
+import { revokeApp } from '../../src/platform/app-revocation.js';
 
 /**
  * Small, exact rows for Housekeeping and instance sign-in tests: instances on the platform host
@@ -118,15 +119,14 @@ export async function addDeveloperApp(db: Kysely<Schema>, input: { name: string;
       logo_url: null,
       redirect_uris: '[]',
       require_pkce: 0,
-      status: input.status,
+      // A revoked app is revoked the one way the platform does it, so it has its record.
+      status: input.status === 'revoked' ? 'approved' : input.status,
       review_note: '',
       created_at: now,
       updated_at: now,
-      revoked_at: input.status === 'revoked' ? now : null,
-      revoke_reason: null,
-      deletion_attested_at: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (input.status === 'revoked') await revokeApp(db, { app: { appId: app.id }, reason: 'Revoked for the test', actor: { type: 'cli' } }, clock);
   return { appId: app.id, clientId };
 }

@@ -5,6 +5,7 @@ import type { AppStatus, Schema } from '../../src/db/schema.js';
 import { createInstance, parseBaseUrl } from '../../src/instance/create-instance.js';
 import { allocateClientId } from '../../src/platform/client-ids.js';
 import { hashPassword } from '../../src/security/passwords.js';
+import { revokeApp } from '../../src/platform/app-revocation.js';
 
 /** Minimal rows for developer-portal tests: developers, their apps, instances integrating them. */
 
@@ -54,16 +55,15 @@ export async function insertApp(
       logo_url: null,
       redirect_uris: JSON.stringify(options.redirectUris ?? []),
       require_pkce: 0,
-      status: options.status ?? 'approved',
+      // A revoked app is revoked the one way the platform does it, so it has its record.
+      status: options.status === undefined || options.status === 'revoked' ? 'approved' : options.status,
       review_note: options.reviewNote ?? '',
       created_at: now,
       updated_at: now,
-      revoked_at: options.status === 'revoked' ? now : null,
-      revoke_reason: options.status === 'revoked' ? 'No activity for a year' : null,
-      deletion_attested_at: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (options.status === 'revoked') await revokeApp(db, { app: { appId: row.id }, reason: 'No activity for a year', actor: { type: 'cli' } }, clock);
   return { id: row.id, clientId };
 }
 

@@ -63,7 +63,7 @@ describe('revoking an app', () => {
       emailed: true,
     });
     const app = await database.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirstOrThrow();
-    expect(app).toMatchObject({ status: 'revoked', revoked_at: '2026-03-10T15:30:00.000Z', revoke_reason: 'Stored attendee data beyond its stated use', deletion_due_at: '2026-04-09T15:30:00.000Z' });
+    expect(app).toMatchObject({ status: 'revoked', revoked_at: '2026-03-10T15:30:00.000Z', revoke_reason: 'Stored attendee data beyond its stated use' });
     const integrations = await database.db.selectFrom('integrations').select(['org_id', 'status']).where('app_id', '=', appId).orderBy('id').execute();
     expect(integrations.map((i) => i.status)).toEqual(['suspended', 'suspended', 'removed']);
 

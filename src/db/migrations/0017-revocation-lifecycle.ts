@@ -4,7 +4,8 @@ import { autoId } from './column-types.js';
 /**
  * The revocation lifecycle (issue 8): every revocation with its cause, the deletion duty it leaves
  * per instance, the notices sent once (inactivity warnings, deletion reminders), reactivation
- * requests, and the leases that keep a scheduled job to one process at a time.
+ * requests, and the leases that keep a scheduled job to one process at a time. The app row's
+ * deadline and attestation columns (0001, 0016) give way to the records.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // When the app last became approved (approval or reactivation): the idle clock starts there if
@@ -80,9 +81,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('holder', 'text', (col) => col.notNull())
     .addColumn('leased_until', 'text', (col) => col.notNull())
     .execute();
+
+  // Apps revoked before this migration (by `concat apps revoke`) get their record and their
+  // deletion duties like any other: the deadline and the attestation live there from now on, so
+  // the app row's copies of them go.
+  await sql`insert into app_revocations (app_id, cause, reason, actor_type, actor_id, revoked_at, deletion_due_at, reactivated_at)
+    select id, 'operator', coalesce(revoke_reason, ''), 'cli', null, revoked_at, coalesce(deletion_due_at, revoked_at), null
+    from apps where status = 'revoked' and revoked_at is not null`.execute(db);
+  await sql`insert into deletion_duties (revocation_id, org_id, app_id, status, statement, attested_at, attested_by_developer_id, released_at)
+    select r.id, i.org_id, r.app_id, 'open', '', null, null, null
+    from app_revocations r join apps a on a.id = r.app_id join (select distinct app_id, org_id from integrations) i on i.app_id = r.app_id
+    where a.developer_id is not null`.execute(db);
+  await db.schema.alterTable('apps').dropColumn('deletion_due_at').execute();
+  await db.schema.alterTable('apps').dropColumn('deletion_attested_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('apps').addColumn('deletion_attested_at', 'text').execute();
+  await db.schema.alterTable('apps').addColumn('deletion_due_at', 'text').execute();
   await db.schema.dropTable('job_leases').execute();
   await db.schema.dropTable('reactivation_requests').execute();
   await db.schema.dropTable('revocation_notices').execute();

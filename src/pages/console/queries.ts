@@ -55,8 +55,6 @@ export interface AppDetail {
   reviewNote: string;
   createdAt: string;
   updatedAt: string;
-  revokedAt: string | null;
-  revokeReason: string | null;
   developer: { id: number; email: string; name: string; companyName: string; companyWebsite: string | null; contactInfo: string; createdAt: string } | null;
   ownerOrg: { id: number; name: string; slug: string } | null;
 }
@@ -89,8 +87,6 @@ export async function getAppDetail(db: Kysely<Schema>, appId: number): Promise<A
     reviewNote: app.review_note,
     createdAt: app.created_at,
     updatedAt: app.updated_at,
-    revokedAt: app.revoked_at,
-    revokeReason: app.revoke_reason,
     developer:
       developer === undefined
         ? null

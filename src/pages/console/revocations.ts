@@ -146,8 +146,8 @@ export async function revocationSection(request: FastifyRequest, db: Kysely<Sche
     }
     parts.push(revokeForm(request, app, forms.errors, forms.values));
   } else if (app.status === 'revoked') {
-    // An app revoked before revocations were recorded one by one has only its own columns.
-    parts.push(current === undefined ? html`<dl><dt>Revoked</dt><dd>${time(app.revokedAt)}</dd><dt>Reason</dt><dd class="pre-line">${app.revokeReason ?? ''}</dd></dl>` : currentRevocation(current));
+    // Every revocation has its record (revokeApp; migration 0017 for older ones).
+    if (current !== undefined) parts.push(currentRevocation(current));
     if (pending !== undefined) parts.push(decisionForms(request, app, pending, forms.errors, forms.values));
   } else {
     parts.push(html`<p class="muted">Only an approved app can be revoked.</p>`);

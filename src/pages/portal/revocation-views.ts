@@ -107,9 +107,9 @@ ${dutyState(duty)}${duty.status === 'open' ? attestationForm(request, appId, dut
   )}`;
 }
 
-function revokedFacts(app: AppRow, current: RevocationRecord | undefined): SafeHtml {
-  // An app revoked before revocations were recorded has only its row's time and reason.
-  if (current === undefined) return html`<p>Revoked ${time(app.revoked_at)}${app.revoke_reason === null ? '' : html`: ${app.revoke_reason}`}.</p>`;
+function revokedFacts(current: RevocationRecord | undefined): SafeHtml {
+  // Every revocation has its record (revokeApp; migration 0017 for older ones).
+  if (current === undefined) return html``;
   const reason = reasonShown(current);
   return html`<dl>
 <dt>When</dt><dd>${time(current.revokedAt)}</dd>
@@ -207,7 +207,7 @@ export function revocationLinks(data: AppPageData): { id: string; label: string 
 export function revocationSections(request: FastifyRequest, data: AppPageData, state: AppPageState): SafeHtml {
   const { app } = data;
   const { revoked, current, withDuty, earlier, history } = revocationParts(data);
-  const facts = revoked ? html`<section aria-labelledby="revoked"><h2 id="revoked">Revoked</h2>${revokedFacts(app, current)}</section>` : html``;
+  const facts = revoked ? html`<section aria-labelledby="revoked"><h2 id="revoked">Revoked</h2>${revokedFacts(current)}</section>` : html``;
   const deletion = withDuty.length === 0
     ? html``
     : html`<section aria-labelledby="deletion"><h2 id="deletion">Delete the event data</h2>
