@@ -5,6 +5,7 @@ import type { ReactivationRequestStatus, RevocationCause, Schema } from '../db/s
 import { enqueueMail } from '../mail/mail-queue.js';
 import { reactivationApprovedMail, reactivationDeclinedMail, reactivationRequestedMail } from './reactivation-mail.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from './review.js';
+import { consoleAppLink, portalLink } from './platform-links.js';
 
 /**
  * Reactivation of a revoked app: the developer asks in the portal, an operator approves or
@@ -148,7 +149,7 @@ export async function requestReactivation(db: Kysely<Schema>, input: NewReactiva
         clock,
       );
       const operators = await trx.selectFrom('operators').select('email').where('disabled_at', 'is', null).execute();
-      const consoleUrl = `${input.publicUrl.origin}/console/apps/${app.id}`;
+      const consoleUrl = consoleAppLink(input.publicUrl, app.id);
       for (const operator of operators) {
         await enqueueMail(trx, reactivationRequestedMail({ to: operator.email, appName: app.display_name, clientId: app.client_id, message, consoleUrl }), clock);
       }
@@ -200,7 +201,7 @@ async function decide(db: Kysely<Schema>, decision: ReactivationDecision, to: 'a
       { orgId: null, actor: { type: 'operator', id: String(decision.operatorId) }, action: to === 'approved' ? 'app.reactivated' : 'app.reactivation-declined', target: { type: 'app', id: String(request.appId) }, details: { requestId: request.id, revocationId: request.revocationId, note }, ip: decision.ip },
       clock,
     );
-    const portalUrl = `${decision.publicUrl.origin}/portal/apps/${request.appId}`;
+    const portalUrl = portalLink(decision.publicUrl, request.appId);
     if (request.developerEmail !== '') {
       const mail = { to: request.developerEmail, name: request.developerName, appName: request.appName, clientId: request.clientId, note, portalUrl };
       await enqueueMail(trx, to === 'approved' ? reactivationApprovedMail(mail) : reactivationDeclinedMail(mail), clock);

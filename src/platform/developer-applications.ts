@@ -8,6 +8,7 @@ import { allocateClientId } from './client-ids.js';
 import { findInvitationByToken, invitationStatus, type InvitationStatus } from './invitations.js';
 import { MIN_PASSWORD_LENGTH } from './operators.js';
 import { applicationReceivedMail, reviewWaitingMail } from './program-mail.js';
+import { consoleAppLink, portalLink } from './platform-links.js';
 
 /** What the application form behind an invitation link asks, as submitted (untrimmed strings are fine). */
 export interface ApplicationInput {
@@ -199,7 +200,7 @@ export async function submitApplication(db: Kysely<Schema>, submission: Applicat
   if (Object.keys(errors).length > 0) return { outcome: 'invalid', errors };
   // Hashed before the transaction opens, so no lock is held through argon2.
   const passwordHash = await hashPassword(application.password);
-  const portalUrl = `${submission.publicUrl.origin}/portal`;
+  const portalUrl = portalLink(submission.publicUrl);
 
   try {
     return await db.transaction().execute(async (trx) => {
@@ -268,7 +269,7 @@ export async function submitApplication(db: Kysely<Schema>, submission: Applicat
       await recordAudit(trx, { orgId: null, actor, action: 'app.created', target: { type: 'app', id: String(app.id) }, details: { clientId, status: 'applied', displayName: application.displayName }, ip }, clock);
 
       await enqueueMail(trx, applicationReceivedMail({ to: invitation.email, name: application.name, appName: application.displayName, portalUrl }), clock);
-      const consoleUrl = `${submission.publicUrl.origin}/console/apps/${app.id}`;
+      const consoleUrl = consoleAppLink(submission.publicUrl, app.id);
       for (const operator of await activeOperators(trx)) {
         await enqueueMail(trx, reviewWaitingMail({ to: operator.email, appName: application.displayName, developerName: application.name, answered: false, consoleUrl }), clock);
       }

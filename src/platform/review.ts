@@ -5,6 +5,7 @@ import type { AppStatus, AuditActorType, Schema } from '../db/schema.js';
 import { enqueueMail, type OutgoingMail } from '../mail/mail-queue.js';
 import { activeOperators } from './developer-applications.js';
 import { approvedMail, informationRequestedMail, rejectedMail, reviewWaitingMail } from './program-mail.js';
+import { consoleAppLink, portalLink } from './platform-links.js';
 
 /**
  * The review of developer applications. States and who moves them:
@@ -115,10 +116,6 @@ async function transition(db: Kysely<Schema>, step: Transition, clock: Clock): P
   });
 }
 
-function portalUrl(publicUrl: URL): string {
-  return `${publicUrl.origin}/portal`;
-}
-
 function operatorActor(act: OperatorReviewAct): { type: 'operator'; id: string } {
   return { type: 'operator', id: String(act.operatorId) };
 }
@@ -136,7 +133,7 @@ export async function requestInformation(db: Kysely<Schema>, act: OperatorReview
     actor: operatorActor(act),
     ip: act.ip ?? null,
     details: { message: question },
-    mails: (app) => [informationRequestedMail({ to: app.developerEmail, name: app.developerName, appName: app.displayName, question, portalUrl: portalUrl(act.publicUrl) })],
+    mails: (app) => [informationRequestedMail({ to: app.developerEmail, name: app.developerName, appName: app.displayName, question, portalUrl: portalLink(act.publicUrl) })],
   }, clock);
 }
 
@@ -152,7 +149,7 @@ export async function approveApplication(db: Kysely<Schema>, act: OperatorReview
     actor: operatorActor(act),
     ip: act.ip ?? null,
     details: {},
-    mails: (app) => [approvedMail({ to: app.developerEmail, name: app.developerName, appName: app.displayName, clientId: app.clientId, portalUrl: portalUrl(act.publicUrl) })],
+    mails: (app) => [approvedMail({ to: app.developerEmail, name: app.developerName, appName: app.displayName, clientId: app.clientId, portalUrl: portalLink(act.publicUrl) })],
   }, clock);
 }
 
@@ -202,7 +199,7 @@ export async function answerInformationRequest(db: Kysely<Schema>, input: Inform
     ip: input.ip ?? null,
     details: { answer },
     mails: async (app, trx) => {
-      const consoleUrl = input.publicUrl === undefined ? null : `${input.publicUrl.origin}/console/apps/${app.id}`;
+      const consoleUrl = input.publicUrl === undefined ? null : consoleAppLink(input.publicUrl, app.id);
       const operators = await activeOperators(trx);
       return operators.map((operator) => reviewWaitingMail({ to: operator.email, appName: app.displayName, developerName: app.developerName, answered: true, consoleUrl }));
     },

@@ -11,6 +11,7 @@ import { isOverdue } from './deletion-duty.js';
 import { daysBetween, inactivityVerdict, noticesDue, type InactivityVerdict } from './inactivity.js';
 import { deletionOverdueMail, deletionReminderMail, inactivityWarningMail } from './inactivity-mail.js';
 import { formatUtcDate } from './revocation-mail.js';
+import { consoleAppLink, portalLink } from './platform-links.js';
 
 /**
  * The revocation sweep (issue 8), run by the server's job (src/jobs/revocation-job.ts) and by
@@ -84,10 +85,6 @@ async function noticeOnce(db: Kysely<Schema>, clock: Clock, dryRun: boolean, not
   });
 }
 
-function appPortalUrl(publicUrl: URL, appId: number): string {
-  return `${publicUrl.origin}/portal/apps/${appId}`;
-}
-
 /**
  * Approved apps of developers, idle past the limit: revoked; close to it: warned. Apps an
  * organization owns are exempt: there is no developer to warn, and the org's admins manage them.
@@ -116,7 +113,7 @@ async function sweepIdleApps(db: Kysely<Schema>, settings: SweepSettings, clock:
     // A new idle period (after new activity) gets its warnings anew.
     const notice = { appId: app.id, kinds: verdict.warningsDue.map((d) => `inactivity-warning-${d}`), reference: verdict.idleSince };
     const warned = await noticeOnce(db, clock, dryRun, notice, async (trx) => {
-      const mail = inactivityWarningMail({ to: app.email, name: app.name, appName: app.display_name, clientId: app.client_id, lastActiveAt, inactivityDays: settings.inactivityDays, revokeOn: verdict.revokeOn, portalUrl: appPortalUrl(settings.publicUrl, app.id) });
+      const mail = inactivityWarningMail({ to: app.email, name: app.name, appName: app.display_name, clientId: app.client_id, lastActiveAt, inactivityDays: settings.inactivityDays, revokeOn: verdict.revokeOn, portalUrl: portalLink(settings.publicUrl, app.id) });
       await enqueueMail(trx, mail, clock);
       await recordAudit(trx, { orgId: null, actor: SYSTEM, action: 'app.inactivity-warning-sent', target: { type: 'app', id: String(app.id) }, details: { daysBefore, revokeOn: verdict.revokeOn, idleSince: verdict.idleSince, lastActiveAt } }, clock);
     });
@@ -189,7 +186,7 @@ async function mailDeletionOverdue(trx: Kysely<Schema>, overdue: AppRef & { dele
   const about = { appName: overdue.appName, clientId: overdue.clientId, deletionDueAt: overdue.deletionDueAt };
   const operators = await trx.selectFrom('operators').select('email').where('disabled_at', 'is', null).execute();
   for (const operator of operators) {
-    await enqueueMail(trx, deletionOverdueMail({ ...about, to: operator.email, instances: overdue.open.map((org) => org.name), url: `${publicUrl.origin}/console/apps/${overdue.appId}`, reader: 'operator' }), clock);
+    await enqueueMail(trx, deletionOverdueMail({ ...about, to: operator.email, instances: overdue.open.map((org) => org.name), url: consoleAppLink(publicUrl, overdue.appId), reader: 'operator' }), clock);
   }
   for (const org of overdue.open) {
     const base = (await instanceIssuer(trx, org.id, publicUrl)) ?? publicUrl.origin;
@@ -244,7 +241,7 @@ async function sweepDeletionDuties(db: Kysely<Schema>, settings: SweepSettings, 
     // An organization's own app has no developer to remind.
     if (daysBefore === undefined || email === null) continue;
     const sent = await noticeOnce(db, clock, dryRun, { appId: revocation.app_id, kinds: due.map((d) => `deletion-reminder-${d}`), reference }, async (trx) => {
-      const mail = deletionReminderMail({ to: email, name: name ?? '', appName: revocation.display_name, clientId: revocation.client_id, deletionDueAt: revocation.deletion_due_at, instances: open.map((org) => org.name), portalUrl: appPortalUrl(settings.publicUrl, revocation.app_id) });
+      const mail = deletionReminderMail({ to: email, name: name ?? '', appName: revocation.display_name, clientId: revocation.client_id, deletionDueAt: revocation.deletion_due_at, instances: open.map((org) => org.name), portalUrl: portalLink(settings.publicUrl, revocation.app_id) });
       await enqueueMail(trx, mail, clock);
       await recordAudit(trx, { orgId: null, actor: SYSTEM, action: 'app.deletion-reminder-sent', target: { type: 'app', id: String(revocation.app_id) }, details: { revocationId: revocation.id, daysBefore, deletionDueAt: revocation.deletion_due_at, openInstances: open.map((org) => org.slug) } }, clock);
     });
