@@ -6,6 +6,7 @@ import { enqueueMail } from '../mail/mail-queue.js';
 import { reactivationApprovedMail, reactivationDeclinedMail, reactivationRequestedMail } from './reactivation-mail.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from './review.js';
 import { consoleAppLink, portalLink } from './platform-links.js';
+import { LifecycleRefusal } from './refusal.js';
 
 /**
  * Reactivation of a revoked app: the developer asks in the portal, an operator approves or
@@ -15,15 +16,9 @@ import { consoleAppLink, portalLink } from './platform-links.js';
  * deleted at revocation, so they consent again.
  */
 
-export class ReactivationError extends Error {
+/** A refused request or decision: `field` 'message' for the developer's message or the operator's note. */
+export class ReactivationError extends LifecycleRefusal<'app' | 'request' | 'message'> {
   override name = 'ReactivationError';
-  constructor(
-    readonly field: 'app' | 'request' | 'message',
-    message: string,
-    readonly notFound = false,
-  ) {
-    super(message);
-  }
 }
 
 export interface ReactivationRequest {

@@ -7,6 +7,7 @@ import { enqueueMail } from '../mail/mail-queue.js';
 import { DAY_MS } from './inactivity.js';
 import { appRevokedMail } from './revocation-mail.js';
 import { MAX_REVIEW_MESSAGE_LENGTH } from './review.js';
+import { LifecycleRefusal } from './refusal.js';
 
 /**
  * Revoking an app: it stops at once everywhere, and its developer learns what they must delete.
@@ -74,15 +75,8 @@ export interface Revocation {
 }
 
 /** A refused revocation: `field` 'reason' for a missing or too long reason, 'app' for anything about the app. */
-export class AppRevocationError extends Error {
+export class AppRevocationError extends LifecycleRefusal<'app' | 'reason'> {
   override name = 'AppRevocationError';
-  constructor(
-    readonly field: 'app' | 'reason',
-    message: string,
-    readonly notFound = false,
-  ) {
-    super(message);
-  }
 }
 
 function requiredReason(text: string): string {

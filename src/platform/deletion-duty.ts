@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit-log.js';
 import { isoTimestamp, type Clock } from '../clock.js';
 import type { DeletionDutyStatus, RevocationCause, Schema } from '../db/schema.js';
+import { LifecycleRefusal } from './refusal.js';
 
 /**
  * The deletion duty a revocation leaves: for each instance whose event data the app may hold, the
@@ -125,15 +126,8 @@ export async function listOverdueDuties(db: Kysely<Schema>, scope: { orgId?: num
 }
 
 /** A refused attestation: `field` 'statement' for a too long statement, 'duty' for anything else. */
-export class DeletionAttestationError extends Error {
+export class DeletionAttestationError extends LifecycleRefusal<'duty' | 'statement'> {
   override name = 'DeletionAttestationError';
-  constructor(
-    readonly field: 'duty' | 'statement',
-    message: string,
-    readonly notFound = false,
-  ) {
-    super(message);
-  }
 }
 
 export interface DeletionAttestation {
