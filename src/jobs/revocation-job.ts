@@ -7,13 +7,13 @@ import { acquireLease, releaseLease } from './job-lease.js';
 import { PollingLoop } from './polling-loop.js';
 
 /** The job's lease in job_leases. */
-export const REVOCATION_LEASE = 'revocation-sweep';
+const REVOCATION_LEASE = 'revocation-sweep';
 /**
  * How long a round may hold the lease: far longer than a sweep takes. A process that dies
  * mid-sweep holds up the others only this long; a sweep that ran over would be harmless anyway
  * (every notice and revocation happens once).
  */
-export const LEASE_TTL_MS = 15 * 60_000;
+const LEASE_TTL_MS = 15 * 60_000;
 
 export interface RevocationJobLogger {
   info(details: object, message: string): void;

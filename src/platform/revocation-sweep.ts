@@ -23,7 +23,7 @@ import { consoleAppLink, portalLink } from './platform-links.js';
  */
 
 /** Days before a revocation's deletion deadline on which the developer is reminded, while deletion is not attested everywhere. */
-export const DELETION_REMINDER_DAYS: readonly number[] = [7, 1];
+const DELETION_REMINDER_DAYS: readonly number[] = [7, 1];
 
 export type SweepSettings = Pick<Config, 'inactivityDays' | 'inactivityWarningDays' | 'publicUrl'>;
 
